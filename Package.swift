@@ -1,0 +1,165 @@
+// swift-tools-version:6.2
+// Linli (邻里): scheduling service of a Chinese urban community.
+// Dependency direction (see ARCHITECTURE.md):
+//   executables → LinliCLI / LinliAPI / LinliJobs → LinliStorage → LinliDatabase → CLibPQ
+//   LinliScheduler depends on nothing but Foundation; LinliSettings on swift-configuration.
+
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .treatAllWarnings(as: .error),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "linli",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "linli", targets: ["linli"]),
+        .executable(name: "linli-server", targets: ["linli-server"]),
+        .executable(name: "linli-worker", targets: ["linli-worker"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
+    ],
+    targets: [
+        // libpq from Debian's libpq-dev. Only LinliDatabase imports it.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .target(
+            name: "LinliDatabase",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "LinliSettings",
+            dependencies: [
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "LinliStorage",
+            dependencies: [
+                "LinliDatabase",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "LinliJobs",
+            dependencies: [
+                "LinliDatabase",
+                "LinliStorage",
+                "LinliSettings",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "LinliAPI",
+            dependencies: [
+                "LinliDatabase",
+                "LinliStorage",
+                "LinliSettings",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "LinliCLI",
+            dependencies: [
+                "LinliDatabase",
+                "LinliStorage",
+                "LinliSettings",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "linli",
+            dependencies: ["LinliCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "linli-server",
+            dependencies: [
+                "LinliAPI", "LinliSettings",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "linli-worker",
+            dependencies: [
+                "LinliJobs", "LinliSettings",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Test support: throwaway databases cloned from a migrated template.
+        .target(
+            name: "LinliTestSupport",
+            dependencies: ["LinliDatabase", "LinliStorage", "LinliSettings"],
+            path: "Tests/LinliTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LinliDatabaseTests",
+            dependencies: ["LinliDatabase", "LinliTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LinliStorageTests",
+            dependencies: ["LinliStorage", "LinliTestSupport", "LinliCLI"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LinliAPITests",
+            dependencies: [
+                "LinliAPI", "LinliJobs", "LinliTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

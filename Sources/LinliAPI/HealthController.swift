@@ -1,0 +1,96 @@
+import Foundation
+import Hummingbird
+import LinliDatabase
+import LinliSettings
+import LinliStorage
+import NIOCore
+import Prometheus
+
+/// `/healthz`, `/readyz`, `/version`, `/metrics` and the start page: what operators and load
+/// balancers ask a running service.
+struct HealthController: Sendable {
+    let pool: ConnectionPool
+    let migrator: Migrator
+    let metrics: PrometheusCollectorRegistry
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in Status(status: "ok") }
+        router.get("/readyz") { _, _ in try await readiness() }
+        router.get("/version") { _, _ in VersionInfo(name: "linli", version: LinliVersion.current) }
+        router.get("/metrics") { _, _ in
+            var bytes: [UInt8] = []
+            metrics.emit(into: &bytes)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        router.get("/") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: StartPage.html)))
+        }
+    }
+
+    struct Status: ResponseEncodable {
+        let status: String
+    }
+
+    struct VersionInfo: ResponseEncodable {
+        let name: String
+        let version: String
+    }
+
+    /// Each check with its outcome; 200 only when all pass.
+    struct Readiness: ResponseEncodable {
+        let status: String
+        let database: String
+        let migrations: String
+    }
+
+    func readiness() async throws -> Response {
+        var database = "ok"
+        var migrations = "ok"
+        do {
+            try await pool.query("SELECT 1")
+            let states = try await migrator.status()
+            let pending = states.filter { $0.state != .applied }
+            if !pending.isEmpty {
+                migrations =
+                    "not current: " + pending.map { "\($0.version) \($0.state.rawValue)" }.joined(separator: ", ")
+                    + " (run `linli migrate`)"
+            }
+        } catch let error as DatabaseError {
+            database = "unreachable: \(error.message)"
+            migrations = "unknown"
+        }
+        let ready = database == "ok" && migrations == "ok"
+        let body = Readiness(status: ready ? "ready" : "not ready", database: database, migrations: migrations)
+        let data = try JSONEncoder().encode(body)
+        return Response(
+            status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// The page at `/` until the staff pages exist: Chinese first, English second.
+enum StartPage {
+    static let html = """
+        <!doctype html>
+        <html lang="zh-CN">
+        <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>邻里 Linli</title>
+        <style>body{font:18px/1.6 system-ui,"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;max-width:40em;margin:2em auto;padding:0 1em;color:#111}
+        a{color:#0645ad} code{background:#f3f3f3;padding:0 .2em}</style></head>
+        <body>
+        <h1>邻里 · 社区排班服务</h1>
+        <p>服务已启动。志愿者排班、三老巡逻队和居家养老上门服务的页面正在建设中。</p>
+        <ul><li><a href="/readyz">/readyz</a> 就绪检查（数据库与迁移）</li>
+        <li><a href="/healthz">/healthz</a> 进程存活</li>
+        <li><a href="/version">/version</a> 版本</li>
+        <li><a href="/metrics">/metrics</a> Prometheus 指标</li></ul>
+        <hr>
+        <p lang="en">Linli, the community scheduling service, is running. The staff pages are being built;
+        the links above are the health, readiness, version and metrics endpoints.</p>
+        </body></html>
+        """
+}

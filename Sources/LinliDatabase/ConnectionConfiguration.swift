@@ -1,0 +1,66 @@
+import CLibPQ
+import Foundation
+
+/// Where and how to connect: a libpq connection string (URI or `key=value` form), or empty to
+/// use the standard `PG*` environment variables, `.pgpass` and `pg_service.conf` as libpq does.
+///
+/// Everything libpq understands works unchanged: several hosts with `target_session_attrs`,
+/// `sslmode`, `connect_timeout`, unix-socket directories. The password never appears in
+/// `description`.
+public struct ConnectionConfiguration: Sendable, CustomStringConvertible {
+    /// The connection string handed to libpq; empty means "PG* variables only".
+    public var connectionString: String
+    /// Reported to the server as `application_name` unless the string sets one.
+    public var applicationName: String
+    /// The session `TimeZone`; timestamps are exchanged with explicit offsets either way.
+    public var sessionTimeZone: String
+
+    public init(connectionString: String = "", applicationName: String = "linli", sessionTimeZone: String = "Asia/Shanghai") {
+        self.connectionString = connectionString
+        self.applicationName = applicationName
+        self.sessionTimeZone = sessionTimeZone
+    }
+
+    /// Checks the string with libpq's own parser, so a typo is reported before any connect.
+    public func validate() throws {
+        _ = try Self.parse(connectionString)
+    }
+
+    /// The settings without the password, for logs and error messages.
+    public var redactedDescription: String {
+        guard !connectionString.isEmpty else { return "the PG* environment settings" }
+        guard let options = try? Self.parse(connectionString) else { return "an unparsable connection string" }
+        let shown = ["host", "hostaddr", "port", "dbname", "user", "sslmode", "target_session_attrs"]
+        let parts = shown.compactMap { key in options[key].map { "\(key)=\($0)" } }
+        return parts.isEmpty ? "the PG* environment settings" : parts.joined(separator: " ")
+    }
+
+    public var description: String { redactedDescription }
+
+    /// The options libpq reads from `string` (only those set in it).
+    static func parse(_ string: String) throws -> [String: String] {
+        guard !string.isEmpty else { return [:] }
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(string, &errorMessage) else {
+            var reason = "it is not a valid libpq connection string or URI"
+            if let errorMessage {
+                reason = String(cString: errorMessage).trimmingCharacters(in: .whitespacesAndNewlines)
+                PQfreemem(errorMessage)
+            }
+            throw DatabaseError(
+                code: .invalidConfiguration,
+                message: "the database connection string is invalid: \(reason)",
+                hint: "use a URI such as postgresql://user@host:5432/linli, or leave DATABASE_URL unset to use PG* variables")
+        }
+        defer { PQconninfoFree(options) }
+        var out: [String: String] = [:]
+        var cursor = options
+        while let keyword = cursor.pointee.keyword {
+            if let value = cursor.pointee.val {
+                out[String(cString: keyword)] = String(cString: value)
+            }
+            cursor += 1
+        }
+        return out
+    }
+}

@@ -1,0 +1,139 @@
+import Configuration
+import Foundation
+import Logging
+import SystemPackage
+
+/// Every setting of the three programs in one typed value, read once at start-up.
+///
+/// Read through swift-configuration from environment variables, optionally backed by an
+/// environment file named in `LINLI_ENV_FILE` (the same `KEY=value` format systemd's
+/// `EnvironmentFile=` reads). Real environment variables win over the file. Every setting is
+/// documented in `deploy/env.example`; defaults are safe for development on one machine.
+public struct LinliSettings: Sendable {
+    /// libpq connection string or URI; nil means libpq reads the `PG*` variables. Secret.
+    public var databaseURL: String?
+    /// Largest number of connections one process opens.
+    public var databasePoolSize: Int
+    /// How long a request waits for a free connection before failing.
+    public var databaseAcquireTimeoutSeconds: Double
+    /// Address the HTTP service binds to (loopback by default; put nginx in front).
+    public var httpHost: String
+    public var httpPort: Int
+    /// Largest request body the service accepts, in bytes.
+    public var httpMaxBodyBytes: Int
+    public var logLevel: Logger.Level
+    /// Folder of `NNNN_name.sql` files; nil means search next to the program and the checkout.
+    public var migrationsDirectory: String?
+    /// Time zone for sessions, the week's boundaries and display.
+    public var timeZone: String
+    /// How often the worker records that it is alive.
+    public var workerHeartbeatSeconds: Double
+    /// A name for this process in logs and the worker heartbeat table.
+    public var instanceName: String
+
+    public init(
+        databaseURL: String? = nil, databasePoolSize: Int = 10, databaseAcquireTimeoutSeconds: Double = 10,
+        httpHost: String = "127.0.0.1", httpPort: Int = 8080, httpMaxBodyBytes: Int = 2 * 1024 * 1024,
+        logLevel: Logger.Level = .info, migrationsDirectory: String? = nil, timeZone: String = "Asia/Shanghai",
+        workerHeartbeatSeconds: Double = 10, instanceName: String = LinliSettings.defaultInstanceName()
+    ) {
+        self.databaseURL = databaseURL
+        self.databasePoolSize = databasePoolSize
+        self.databaseAcquireTimeoutSeconds = databaseAcquireTimeoutSeconds
+        self.httpHost = httpHost
+        self.httpPort = httpPort
+        self.httpMaxBodyBytes = httpMaxBodyBytes
+        self.logLevel = logLevel
+        self.migrationsDirectory = migrationsDirectory
+        self.timeZone = timeZone
+        self.workerHeartbeatSeconds = workerHeartbeatSeconds
+        self.instanceName = instanceName
+    }
+
+    public static func defaultInstanceName() -> String {
+        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    /// Reads the settings of this process: its environment, and the file in `LINLI_ENV_FILE` if set.
+    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> LinliSettings {
+        var providers: [any ConfigProvider] = [
+            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(["DATABASE_URL"]))
+        ]
+        if let file = environment["LINLI_ENV_FILE"], !file.isEmpty {
+            do {
+                providers.append(
+                    try await EnvironmentVariablesProvider(
+                        environmentFilePath: FilePath(file), secretsSpecifier: .specific(["DATABASE_URL"])))
+            } catch {
+                throw SettingsError(variable: "LINLI_ENV_FILE", problem: "cannot read '\(file)': \(error)")
+            }
+        }
+        return try LinliSettings(reader: ConfigReader(providers: providers))
+    }
+
+    /// Reads and checks every setting; a bad value is an error naming its variable.
+    public init(reader: ConfigReader) throws {
+        let defaults = LinliSettings()
+        func text(_ key: ConfigKey, secret: Bool = false) -> String? {
+            guard let value = reader.string(forKey: key, isSecret: secret) else { return nil }
+            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            return trimmed.isEmpty ? nil : trimmed
+        }
+        func integer(_ key: ConfigKey, _ variable: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+            guard let raw = text(key) else { return value }
+            guard let number = Int(raw), range.contains(number) else {
+                throw SettingsError(
+                    variable: variable, problem: "'\(raw)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return number
+        }
+        func seconds(_ key: ConfigKey, _ variable: String, default value: Double, range: ClosedRange<Double>) throws -> Double {
+            guard let raw = text(key) else { return value }
+            guard let number = Double(raw), range.contains(number) else {
+                throw SettingsError(
+                    variable: variable,
+                    problem: "'\(raw)' is not a number of seconds from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return number
+        }
+
+        databaseURL = text("database.url", secret: true)
+        databasePoolSize = try integer(
+            "linli.database.pool.size", "LINLI_DATABASE_POOL_SIZE", default: defaults.databasePoolSize, range: 1...500)
+        databaseAcquireTimeoutSeconds = try seconds(
+            "linli.database.acquire.timeout", "LINLI_DATABASE_ACQUIRE_TIMEOUT", default: defaults.databaseAcquireTimeoutSeconds,
+            range: 0.1...600)
+        httpHost = text("linli.http.host") ?? defaults.httpHost
+        httpPort = try integer("linli.http.port", "LINLI_HTTP_PORT", default: defaults.httpPort, range: 0...65535)
+        httpMaxBodyBytes = try integer(
+            "linli.http.max.body.bytes", "LINLI_HTTP_MAX_BODY_BYTES", default: defaults.httpMaxBodyBytes,
+            range: 1024...1_073_741_824)
+        if let raw = text("linli.log.level") {
+            guard let level = Logger.Level(rawValue: raw.lowercased()) else {
+                throw SettingsError(
+                    variable: "LINLI_LOG_LEVEL",
+                    problem: "'\(raw)' is not one of trace, debug, info, notice, warning, error, critical")
+            }
+            logLevel = level
+        } else {
+            logLevel = defaults.logLevel
+        }
+        migrationsDirectory = text("linli.migrations.dir")
+        timeZone = text("linli.time.zone") ?? defaults.timeZone
+        guard TimeZone(identifier: timeZone) != nil else {
+            throw SettingsError(
+                variable: "LINLI_TIME_ZONE", problem: "'\(timeZone)' is not a known time zone (try Asia/Shanghai)")
+        }
+        workerHeartbeatSeconds = try seconds(
+            "linli.worker.heartbeat.seconds", "LINLI_WORKER_HEARTBEAT_SECONDS", default: defaults.workerHeartbeatSeconds,
+            range: 0.1...3600)
+        instanceName = text("linli.instance.name") ?? defaults.instanceName
+    }
+}
+
+/// A setting with a value that cannot be used, and what to do about it.
+public struct SettingsError: Error, CustomStringConvertible, Sendable {
+    public let variable: String
+    public let problem: String
+    public var description: String { "setting \(variable): \(problem) (see deploy/env.example)" }
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Runs every test (README command 2) against a throwaway PostgreSQL that it starts in a
+# temporary folder on a free port and removes afterwards. Exits non-zero on any failure.
+#
+#   deploy/test.sh                 build (warnings are errors), then run all tests
+#   deploy/test.sh --filter NAME   pass a filter to `swift test`
+#   LINLI_TEST_SKIP_SMOKE=1        skip the start-up smoke test of deploy/up.sh
+set -euo pipefail
+
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+cd "$ROOT"
+say() { printf '==> %s\n' "$*" >&2; }
+
+"$ROOT/deploy/local-postgres.sh" install
+command -v curl >/dev/null || { if [[ $EUID -eq 0 ]]; then apt-get install -y -q curl >/dev/null; else sudo apt-get install -y -q curl >/dev/null; fi; }
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+WORK="$(mktemp -d /tmp/linli-test.XXXXXX)"
+chmod 755 "$WORK"
+export LINLI_PG_DIR="$WORK/postgres" LINLI_PG_PORT="$(free_port)" LINLI_PG_DB=postgres
+cleanup() {
+    local status=$?
+    if [[ -f "$WORK/smoke.env" ]]; then
+        (set -a; . "$WORK/smoke.env"; "$ROOT/deploy/up.sh" stop >/dev/null 2>&1) || true
+    fi
+    LINLI_PG_DIR="$WORK/postgres" "$ROOT/deploy/local-postgres.sh" destroy >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT INT TERM
+
+say "starting a throwaway PostgreSQL on port $LINLI_PG_PORT"
+"$ROOT/deploy/local-postgres.sh" start
+eval "$("$ROOT/deploy/local-postgres.sh" env)"
+# Tests reach the server through PGHOST/PGPORT/PGUSER and name their own databases.
+unset DATABASE_URL PGDATABASE
+
+say "lint (swift format, .swift-format)"
+swift format lint --strict --recursive --parallel Sources Tests Package.swift
+
+say "building (warnings are errors)"
+swift build --build-tests >&2
+
+say "running the tests"
+swift test --skip-build "$@"
+
+if [[ "${LINLI_TEST_SKIP_SMOKE:-0}" != 1 && $# -eq 0 ]]; then
+    say "smoke test: deploy/up.sh on its own PostgreSQL and port"
+    cat >"$WORK/smoke.env" <<ENV
+LINLI_PG_DIR=$WORK/smoke-postgres
+LINLI_PG_PORT=$(free_port)
+LINLI_PG_DB=linli
+LINLI_HTTP_PORT=$(free_port)
+LINLI_RUN_DIR=$WORK/run
+LINLI_BUILD_CONFIGURATION=debug
+ENV
+    (
+        set -a
+        . "$WORK/smoke.env"
+        unset PGHOST PGPORT PGUSER PGDATABASE DATABASE_URL
+        "$ROOT/deploy/up.sh" >"$WORK/up.out"
+        curl -fsS "http://127.0.0.1:$LINLI_HTTP_PORT/readyz" >/dev/null
+        grep -q "http://127.0.0.1:$LINLI_HTTP_PORT/" "$WORK/up.out"
+        "$ROOT/deploy/up.sh" stop >/dev/null
+        LINLI_PG_DIR="$WORK/smoke-postgres" "$ROOT/deploy/local-postgres.sh" destroy >/dev/null
+    )
+    rm -f "$WORK/smoke.env"
+    say "smoke test passed: deploy/up.sh served /readyz with 200"
+fi
