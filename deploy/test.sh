@@ -45,7 +45,16 @@ say "building (warnings are errors)"
 swift build --build-tests >&2
 
 say "running the tests"
-swift test --skip-build "$@"
+swift test --skip-build "$@" 2>&1 | tee "$WORK/swift-test.log"
+# Swift Testing's summary: "Test run with N tests in M suites passed|failed after …".
+summary="$(grep -E 'Test run with [0-9]+ tests? ' "$WORK/swift-test.log" | tail -1 || true)"
+total="$(sed -E 's/.*Test run with ([0-9]+) tests?.*/\1/' <<<"$summary")"
+failed=0
+if grep -qE 'with [0-9]+ issues?' <<<"$summary"; then
+    failed="$(grep -cE 'Test ".*" failed after' "$WORK/swift-test.log" || true)"
+fi
+[[ -n "$total" ]] || { echo "no Swift Testing summary found" >&2; exit 1; }
+passed=$((total - failed))
 
 if [[ "${LINLI_TEST_SKIP_SMOKE:-0}" != 1 && $# -eq 0 ]]; then
     say "smoke test: deploy/up.sh on its own PostgreSQL and port"
@@ -69,4 +78,6 @@ ENV
     )
     rm -f "$WORK/smoke.env"
     say "smoke test passed: deploy/up.sh served /readyz with 200"
+    passed=$((passed + 1))
 fi
+echo "tests: $passed passed, $failed failed"
