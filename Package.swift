@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", exact: "0.9.20"),
     ],
     targets: [
         // libpq from Debian's libpq-dev. Only LinliDatabase imports it.
@@ -61,10 +62,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // CSV (UTF-8, GB18030) and XLSX reading and row validation for imports; no I/O.
+        .target(
+            name: "LinliImport",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strict
+        ),
         .target(
             name: "LinliStorage",
             dependencies: [
                 "LinliDatabase",
+                "LinliSettings",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -144,6 +152,12 @@ let package = Package(
         .testTarget(
             name: "LinliDatabaseTests",
             dependencies: ["LinliDatabase", "LinliTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LinliImportTests",
+            dependencies: ["LinliImport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

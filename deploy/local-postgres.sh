@@ -27,6 +27,7 @@
 #   LINLI_PG_OS_USER  OS user that runs PostgreSQL when this script runs as root
 #                     (default linli-pg; created if missing). Not used when not root.
 #   LINLI_PG_BINDIR   PostgreSQL server binaries (default: newest /usr/lib/postgresql/*/bin)
+#   LINLI_PG_THROWAWAY  1: run without fsync (test clusters that are deleted afterwards)
 
 set -euo pipefail
 umask 022
@@ -426,6 +427,14 @@ write_runtime_conf() {
 port = $PORT
 unix_socket_directories = '$SOCKDIR'
 EOF
+    if [[ "${LINLI_PG_THROWAWAY:-0}" == 1 ]]; then
+        # A throwaway test cluster: durability is worth nothing, speed is.
+        as_pg tee -a "$DATA/linli-runtime.conf" >/dev/null <<EOF
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+EOF
+    fi
 }
 
 # Remove leftovers of a crash: stale postmaster.pid, socket lock files,

@@ -5,6 +5,7 @@
 #   deploy/test.sh                 build (warnings are errors), then run all tests
 #   deploy/test.sh --filter NAME   pass a filter to `swift test`
 #   LINLI_TEST_SKIP_SMOKE=1        skip the start-up smoke test of deploy/up.sh
+#   LINLI_TEST_LINT=0              skip the swift format lint (for quick local runs only)
 set -euo pipefail
 
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -20,7 +21,7 @@ free_port() {
 
 WORK="$(mktemp -d /tmp/linli-test.XXXXXX)"
 chmod 755 "$WORK"
-export LINLI_PG_DIR="$WORK/postgres" LINLI_PG_PORT="$(free_port)" LINLI_PG_DB=postgres
+export LINLI_PG_DIR="$WORK/postgres" LINLI_PG_PORT="$(free_port)" LINLI_PG_DB=postgres LINLI_PG_THROWAWAY=1
 cleanup() {
     local status=$?
     if [[ -f "$WORK/smoke.env" ]]; then
@@ -38,8 +39,10 @@ eval "$("$ROOT/deploy/local-postgres.sh" env)"
 # Tests reach the server through PGHOST/PGPORT/PGUSER and name their own databases.
 unset DATABASE_URL PGDATABASE
 
-say "lint (swift format, .swift-format)"
-swift format lint --strict --recursive --parallel Sources Tests Package.swift
+if [[ "${LINLI_TEST_LINT:-1}" != 0 ]]; then
+    say "lint (swift format, .swift-format)"
+    swift format lint --strict --recursive --parallel Sources Tests Package.swift
+fi
 
 say "building (warnings are errors)"
 swift build --build-tests >&2

@@ -22,16 +22,8 @@ public struct APIDependencies: Sendable {
     public static func live(
         settings: LinliSettings, metrics: PrometheusCollectorRegistry, logger: Logger
     ) throws -> APIDependencies {
-        let configuration = ConnectionConfiguration(
-            connectionString: settings.databaseURL ?? "", applicationName: "linli-server", sessionTimeZone: settings.timeZone)
-        try configuration.validate()
+        let pool = try settings.makePool(applicationName: "linli-server", asApplication: true, logger: logger)
         let migrations = try Migrator.load(directory: Migrator.locateDirectory(configured: settings.migrationsDirectory))
-        let pool = ConnectionPool(
-            configuration: configuration,
-            options: .init(
-                maximumConnections: settings.databasePoolSize,
-                acquireTimeout: .milliseconds(Int(settings.databaseAcquireTimeoutSeconds * 1000))),
-            logger: logger)
         return APIDependencies(
             pool: pool, migrator: Migrator(pool: pool, migrations: migrations, logger: logger), metrics: metrics)
     }

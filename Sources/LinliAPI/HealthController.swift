@@ -60,7 +60,7 @@ struct HealthController: Sendable {
                     + " (run `linli migrate`)"
             }
         } catch let error as DatabaseError {
-            database = "unreachable: \(error.message)"
+            database = "unreachable: \(error.message)" + (error.hint.map { " (\($0))" } ?? "")
             migrations = "unknown"
         }
         let ready = database == "ok" && migrations == "ok"

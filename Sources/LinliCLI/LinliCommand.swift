@@ -32,11 +32,8 @@ struct CommandContext {
         LoggingSystem.bootstrapOnce()
         var logger = Logger(label: "linli.cli")
         logger.logLevel = settings.logLevel == .info ? .warning : settings.logLevel
-        let configuration = ConnectionConfiguration(
-            connectionString: settings.databaseURL ?? "", applicationName: "linli-cli", sessionTimeZone: settings.timeZone)
-        try configuration.validate()
-        let pool = ConnectionPool(
-            configuration: configuration, options: .init(maximumConnections: poolSize ?? 2), logger: logger)
+        let pool = try settings.makePool(
+            applicationName: "linli-cli", asApplication: false, maximumConnections: poolSize ?? 2, logger: logger)
         return CommandContext(settings: settings, logger: logger, pool: pool)
     }
 

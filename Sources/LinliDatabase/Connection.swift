@@ -55,6 +55,15 @@ public final class Connection: @unchecked Sendable {
             SELECT set_config('DateStyle', 'ISO, YMD', false), set_config('IntervalStyle', 'iso_8601', false),
                    set_config('TimeZone', \(configuration.sessionTimeZone), false)
             """)
+        if let role = configuration.sessionRole {
+            do {
+                try await connection.query("SELECT set_config('role', \(role), false)")
+            } catch var error as DatabaseError {
+                await connection.close()
+                error.hint = "the database role '\(role)' is created by `linli migrate`; run it, or set LINLI_DATABASE_ROLE"
+                throw error
+            }
+        }
         return connection
     }
 

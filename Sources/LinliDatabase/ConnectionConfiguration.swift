@@ -14,11 +14,18 @@ public struct ConnectionConfiguration: Sendable, CustomStringConvertible {
     public var applicationName: String
     /// The session `TimeZone`; timestamps are exchanged with explicit offsets either way.
     public var sessionTimeZone: String
+    /// A role every session switches to (`SET ROLE`) right after connecting, so row-level
+    /// security applies even when the login role owns the tables; nil keeps the login role.
+    public var sessionRole: String?
 
-    public init(connectionString: String = "", applicationName: String = "linli", sessionTimeZone: String = "Asia/Shanghai") {
+    public init(
+        connectionString: String = "", applicationName: String = "linli", sessionTimeZone: String = "Asia/Shanghai",
+        sessionRole: String? = nil
+    ) {
         self.connectionString = connectionString
         self.applicationName = applicationName
         self.sessionTimeZone = sessionTimeZone
+        self.sessionRole = sessionRole
     }
 
     /// Checks the string with libpq's own parser, so a typo is reported before any connect.

@@ -1,5 +1,6 @@
 import LinliDatabase
 import LinliSettings
+import LinliStorage
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -7,15 +8,7 @@ import UnixSignals
 /// Builds the worker process: the pool and the worker loop in one `ServiceGroup` that stops
 /// gracefully on SIGTERM or SIGINT. `linli-worker` runs it; tests call it too.
 public func buildWorker(settings: LinliSettings, logger: Logger) throws -> ServiceGroup {
-    let configuration = ConnectionConfiguration(
-        connectionString: settings.databaseURL ?? "", applicationName: "linli-worker", sessionTimeZone: settings.timeZone)
-    try configuration.validate()
-    let pool = ConnectionPool(
-        configuration: configuration,
-        options: .init(
-            maximumConnections: settings.databasePoolSize,
-            acquireTimeout: .milliseconds(Int(settings.databaseAcquireTimeoutSeconds * 1000))),
-        logger: logger)
+    let pool = try settings.makePool(applicationName: "linli-worker", asApplication: true, logger: logger)
     let worker = WorkerService(
         pool: pool,
         options: .init(

@@ -16,6 +16,9 @@ public struct LinliSettings: Sendable {
     public var databasePoolSize: Int
     /// How long a request waits for a free connection before failing.
     public var databaseAcquireTimeoutSeconds: Double
+    /// The role the service and worker sessions run as (row-level security applies to it);
+    /// empty keeps the login role.
+    public var databaseRole: String?
     /// Address the HTTP service binds to (loopback by default; put nginx in front).
     public var httpHost: String
     public var httpPort: Int
@@ -33,6 +36,7 @@ public struct LinliSettings: Sendable {
 
     public init(
         databaseURL: String? = nil, databasePoolSize: Int = 10, databaseAcquireTimeoutSeconds: Double = 10,
+        databaseRole: String? = "linli_app",
         httpHost: String = "127.0.0.1", httpPort: Int = 8080, httpMaxBodyBytes: Int = 2 * 1024 * 1024,
         logLevel: Logger.Level = .info, migrationsDirectory: String? = nil, timeZone: String = "Asia/Shanghai",
         workerHeartbeatSeconds: Double = 10, instanceName: String = LinliSettings.defaultInstanceName()
@@ -40,6 +44,7 @@ public struct LinliSettings: Sendable {
         self.databaseURL = databaseURL
         self.databasePoolSize = databasePoolSize
         self.databaseAcquireTimeoutSeconds = databaseAcquireTimeoutSeconds
+        self.databaseRole = databaseRole
         self.httpHost = httpHost
         self.httpPort = httpPort
         self.httpMaxBodyBytes = httpMaxBodyBytes
@@ -103,6 +108,12 @@ public struct LinliSettings: Sendable {
         databaseAcquireTimeoutSeconds = try seconds(
             "linli.database.acquire.timeout", "LINLI_DATABASE_ACQUIRE_TIMEOUT", default: defaults.databaseAcquireTimeoutSeconds,
             range: 0.1...600)
+        if let role = reader.string(forKey: "linli.database.role") {
+            let trimmed = role.trimmingCharacters(in: .whitespaces)
+            databaseRole = trimmed.isEmpty ? nil : trimmed
+        } else {
+            databaseRole = defaults.databaseRole
+        }
         httpHost = text("linli.http.host") ?? defaults.httpHost
         httpPort = try integer("linli.http.port", "LINLI_HTTP_PORT", default: defaults.httpPort, range: 0...65535)
         httpMaxBodyBytes = try integer(

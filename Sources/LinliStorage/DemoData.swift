@@ -16,6 +16,7 @@ public enum DemoData {
             throw MigrationError(message: "cannot read the demo data script at \(url.path)")
         }
         return try await pool.transaction { tx in
+            try await tx.query("SELECT set_config('linli.all_communities', 'on', true)")
             let present: Bool = try await tx.query("SELECT EXISTS (SELECT 1 FROM communities WHERE code = 'demo') AS present")
                 .rows[0].decode("present")
             if present { return false }

@@ -154,6 +154,9 @@ public struct Migrator: Sendable {
             logger.info("applying migration", metadata: ["migration": "\(migration.fileName)"])
             do {
                 try await connection.transaction { tx in
+                    // Row-level security is forced on domain tables: a migration that moves
+                    // data must see every community's rows.
+                    try await tx.query("SELECT set_config('linli.all_communities', 'on', true)")
                     try await tx.executeScript(SQLQuery(unsafeSQL: migration.sql))
                     try await tx.query(
                         """

@@ -20,8 +20,12 @@ struct HealthTests {
             let settings = LinliSettings(databaseURL: configuration.connectionString, httpPort: 0)
             let dependencies = try APIDependencies.live(
                 settings: settings, metrics: PrometheusCollectorRegistry(), logger: TestDatabase.logger)
-            try await dependencies.migrator.migrate()
-            try await DemoData.load(pool: dependencies.pool, migrationsDirectory: TestDatabase.migrationsDirectory)
+            // As `linli migrate` and `linli demo load` do: as the login role, not the application role.
+            let admin = try settings.makePool(
+                applicationName: "linli-test-migrate", asApplication: false, logger: TestDatabase.logger)
+            try await Migrator(pool: admin, migrations: dependencies.migrator.migrations, logger: TestDatabase.logger).migrate()
+            try await DemoData.load(pool: admin, migrationsDirectory: TestDatabase.migrationsDirectory)
+            await admin.shutdown()
             let app = buildApplication(settings: settings, dependencies: dependencies, logger: TestDatabase.logger)
             try await app.test(.live) { client in
                 try await client.execute(uri: "/readyz", method: .get) { response in

@@ -61,7 +61,7 @@ public enum TestDatabase {
     public static func adminPool(size: Int = 2) -> ConnectionPool {
         ConnectionPool(
             configuration: ConnectionConfiguration(connectionString: "dbname=postgres", applicationName: "linli-test-admin"),
-            options: .init(maximumConnections: size), logger: logger)
+            options: .init(maximumConnections: size, acquireTimeout: .seconds(300)), logger: logger)
     }
 
     public static func loadMigrations() throws -> [Migration] {
@@ -73,7 +73,7 @@ public enum TestDatabase {
 /// session is using, and creating the template itself must happen once per test process.
 actor TemplateManager {
     private var templateTask: Task<String, any Error>?
-    private let admin = TestDatabase.adminPool()
+    private let admin = TestDatabase.adminPool(size: 3)
 
     /// The template's name; the first caller creates it and the others wait for that.
     func template() async throws -> String {
