@@ -62,6 +62,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The community's domain types: no SQL, no HTTP.
+        .target(
+            name: "LinliDomain",
+            swiftSettings: strict
+        ),
         // CSV (UTF-8, GB18030) and XLSX reading and row validation for imports; no I/O.
         .target(
             name: "LinliImport",
@@ -72,6 +77,8 @@ let package = Package(
             name: "LinliStorage",
             dependencies: [
                 "LinliDatabase",
+                "LinliDomain",
+                "LinliImport",
                 "LinliSettings",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -109,6 +116,8 @@ let package = Package(
             name: "LinliCLI",
             dependencies: [
                 "LinliDatabase",
+                "LinliDomain",
+                "LinliImport",
                 "LinliStorage",
                 "LinliSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

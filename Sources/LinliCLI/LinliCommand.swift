@@ -16,7 +16,7 @@ public struct LinliCommand: AsyncParsableCommand {
             Exit codes: 0 success, 1 failure, 64 usage error.
             """,
         version: LinliVersion.current,
-        subcommands: [MigrateCommand.self, DemoCommand.self, BenchCommand.self]
+        subcommands: [MigrateCommand.self, DemoCommand.self, ImportCommand.self, BenchCommand.self]
     )
     public init() {}
 }

@@ -169,6 +169,10 @@ public struct ResidentImportRow: Sendable, Equatable, Hashable {
 public struct ImportedRow<Value: Sendable & Equatable>: Sendable, Equatable {
     public let line: Int
     public let value: Value
+    public init(line: Int, value: Value) {
+        self.line = line
+        self.value = value
+    }
 }
 
 /// One problem found in a file or a row, with messages in zh-CN and English.
@@ -192,6 +196,21 @@ public struct ImportIssue: Sendable, Equatable, Hashable, CustomStringConvertibl
         case duplicateExternalID
         case sharedPhone
         case noMatchKey
+        /// Found when applying: a grid the community does not have.
+        case unknownGrid
+        /// Found when applying: a skill or certificate the community does not have.
+        case unknownSkill
+        /// Found when applying: a new person without the sex the schedule needs.
+        case missingSex
+    }
+
+    public init(code: Code, row: Int?, column: String?, value: String?, zh: String, en: String) {
+        self.code = code
+        self.row = row
+        self.column = column
+        self.value = value
+        self.zh = zh
+        self.en = en
     }
 
     public let code: Code

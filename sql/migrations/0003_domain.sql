@@ -371,6 +371,10 @@ DECLARE
 BEGIN
     IF TG_OP = 'INSERT' THEN
         SELECT s.headcount_max, s.during INTO maximum, NEW.during FROM slots s WHERE s.id = NEW.slot_id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'slot % does not exist', NEW.slot_id
+                USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'assignments_slot_id_community_id_fkey';
+        END IF;
         INSERT INTO roster_slot_fill (roster_id, slot_id, community_id, assigned)
         VALUES (NEW.roster_id, NEW.slot_id, NEW.community_id, 1)
         ON CONFLICT (roster_id, slot_id) DO UPDATE SET assigned = roster_slot_fill.assigned + 1

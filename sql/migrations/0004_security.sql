@@ -122,8 +122,10 @@ CREATE POLICY community_isolation ON communities USING (linli_can_see(id)) WITH 
 -- The national calendar (community_id NULL) is read by all; only administrators change it.
 ALTER TABLE calendar_days ENABLE ROW LEVEL SECURITY;
 ALTER TABLE calendar_days FORCE ROW LEVEL SECURITY;
-CREATE POLICY community_isolation ON calendar_days
-    USING (community_id IS NULL OR linli_can_see(community_id))
+CREATE POLICY calendar_read ON calendar_days FOR SELECT
+    USING (community_id IS NULL OR linli_can_see(community_id));
+CREATE POLICY calendar_write ON calendar_days
+    USING (CASE WHEN community_id IS NULL THEN linli_sees_all() ELSE linli_can_see(community_id) END)
     WITH CHECK (CASE WHEN community_id IS NULL THEN linli_sees_all() ELSE linli_can_see(community_id) END);
 
 -- Roles: a user's roles in the current community (and administrators' roles to administrators).

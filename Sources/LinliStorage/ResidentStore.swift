@@ -1,0 +1,132 @@
+import Foundation
+import LinliDatabase
+import LinliDomain
+
+/// Elderly residents and their preferred / declined volunteers. All SQL for them is here.
+/// Residents are deactivated, not deleted; `erase` removes personal data on request (PIPL).
+public struct ResidentStore: Sendable {
+    public init() {}
+
+    public func create(_ r: Resident, on tx: Connection) async throws {
+        try await tx.execute(
+            """
+            INSERT INTO residents (id, community_id, external_id, name, sex, birth_year, grid_id, place_id, address, phone,
+                family_contact_name, family_contact_phone, needs_call, lives_alone, care_needs, care_notes, is_active)
+            VALUES (\(r.id), \(r.communityID), \(r.externalID), \(r.name), \(r.sex), \(r.birthYear), \(r.gridID), \(r.placeID),
+                \(r.address), \(r.phone), \(r.familyContactName), \(r.familyContactPhone), \(r.needsCall), \(r.livesAlone),
+                \(r.careNeeds), \(r.careNotes), \(r.isActive))
+            """)
+    }
+
+    public func resident(_ id: ID<Resident>, on tx: Connection) async throws -> Resident {
+        guard let row = try await tx.query("SELECT \(Self.columns) FROM residents WHERE id = \(id)").rows.first else {
+            throw StorageError.notFound("resident \(id)")
+        }
+        return try Self.resident(row)
+    }
+
+    /// Active residents whose name, address or phone contains `text` (all when nil), by name.
+    public func residents(matching text: String? = nil, limit: Int = 200, on tx: Connection) async throws -> [Resident] {
+        try await tx.query(
+            """
+            SELECT \(Self.columns) FROM residents
+            WHERE is_active AND (\(text)::text IS NULL OR strpos(name, \(text)) > 0 OR strpos(address, \(text)) > 0
+                   OR right(phone, length(\(text))) = \(text))
+            ORDER BY name, id LIMIT \(limit)
+            """
+        ).rows.map(Self.resident)
+    }
+
+    /// Saves changes if nobody changed the resident since `r.version` was read; returns the new version.
+    @discardableResult
+    public func update(_ r: Resident, on tx: Connection) async throws -> Int {
+        let rows = try await tx.query(
+            """
+            UPDATE residents SET external_id = \(r.externalID), name = \(r.name), sex = \(r.sex), birth_year = \(r.birthYear),
+                grid_id = \(r.gridID), place_id = \(r.placeID), address = \(r.address), phone = \(r.phone),
+                family_contact_name = \(r.familyContactName), family_contact_phone = \(r.familyContactPhone),
+                needs_call = \(r.needsCall), lives_alone = \(r.livesAlone), care_needs = \(r.careNeeds),
+                care_notes = \(r.careNotes), updated_at = now(), version = version + 1
+            WHERE id = \(r.id) AND version = \(r.version) AND erased_at IS NULL
+            RETURNING version
+            """
+        ).rows
+        guard let row = rows.first else {
+            let exists: Bool = try await tx.query("SELECT EXISTS (SELECT 1 FROM residents WHERE id = \(r.id)) AS e").rows[0]
+                .decode("e")
+            throw exists
+                ? StorageError(code: .staleVersion, message: "resident \(r.id) was changed by someone else; reload and try again")
+                : StorageError.notFound("resident \(r.id)")
+        }
+        return try row.decode("version")
+    }
+
+    public func deactivate(_ id: ID<Resident>, on tx: Connection) async throws {
+        if try await tx.execute(
+            "UPDATE residents SET is_active = false, updated_at = now(), version = version + 1 WHERE id = \(id)") == 0
+        {
+            throw StorageError.notFound("resident \(id)")
+        }
+    }
+
+    /// PIPL erasure: removes name, contact data, address and care notes; keeps sex, birth
+    /// decade, grid and the visit history as anonymous statistics. Future bookings are cancelled.
+    public func erase(_ id: ID<Resident>, on tx: Connection) async throws {
+        let changed = try await tx.execute(
+            """
+            UPDATE residents SET name = '已删除', external_id = NULL, address = NULL, phone = NULL, place_id = NULL,
+                family_contact_name = NULL, family_contact_phone = NULL, care_notes = NULL, care_needs = '{}',
+                birth_year = (birth_year / 10) * 10, is_active = false, erased_at = now(), updated_at = now(),
+                version = version + 1
+            WHERE id = \(id) AND erased_at IS NULL
+            """)
+        if changed == 0 { throw StorageError.notFound("resident \(id) (or already erased)") }
+        try await tx.execute("DELETE FROM resident_volunteer_preferences WHERE resident_id = \(id)")
+        try await tx.execute(
+            """
+            UPDATE bookings SET state = 'cancelled', state_reason = '居民个人信息已删除 / resident data erased', notes = NULL,
+                updated_at = now(), version = version + 1
+            WHERE resident_id = \(id) AND state IN ('requested', 'scheduled')
+            """)
+        try await tx.execute("UPDATE bookings SET notes = NULL WHERE resident_id = \(id)")
+        try await tx.execute("UPDATE booking_recurrences SET is_active = false, notes = NULL WHERE resident_id = \(id)")
+    }
+
+    public func setPreference(_ p: ResidentPreference, communityID: ID<Community>, on tx: Connection) async throws {
+        try await tx.execute(
+            """
+            INSERT INTO resident_volunteer_preferences (resident_id, volunteer_id, community_id, prefers)
+            VALUES (\(p.residentID), \(p.volunteerID), \(communityID), \(p.prefers))
+            ON CONFLICT (resident_id, volunteer_id) DO UPDATE SET prefers = EXCLUDED.prefers
+            """)
+    }
+
+    public func preferences(of resident: ID<Resident>, on tx: Connection) async throws -> [ResidentPreference] {
+        try await tx.query(
+            """
+            SELECT resident_id, volunteer_id, prefers FROM resident_volunteer_preferences
+            WHERE resident_id = \(resident) ORDER BY prefers DESC, volunteer_id
+            """
+        ).rows.map { row in
+            ResidentPreference(
+                residentID: try row.decode("resident_id"), volunteerID: try row.decode("volunteer_id"),
+                prefers: try row.decode("prefers"))
+        }
+    }
+
+    static let columns: SQLQuery = """
+        id, community_id, external_id, name, sex, birth_year, grid_id, place_id, address, phone, family_contact_name,
+        family_contact_phone, needs_call, lives_alone, care_needs, care_notes, is_active, version
+        """
+
+    static func resident(_ row: Row) throws -> Resident {
+        Resident(
+            id: try row.decode("id"), communityID: try row.decode("community_id"), externalID: try row.decode("external_id"),
+            name: try row.decode("name"), sex: try row.decode("sex"), birthYear: try row.decode("birth_year"),
+            gridID: try row.decode("grid_id"), placeID: try row.decode("place_id"), address: try row.decode("address"),
+            phone: try row.decode("phone"), familyContactName: try row.decode("family_contact_name"),
+            familyContactPhone: try row.decode("family_contact_phone"), needsCall: try row.decode("needs_call"),
+            livesAlone: try row.decode("lives_alone"), careNeeds: try row.decode("care_needs"),
+            careNotes: try row.decode("care_notes"), isActive: try row.decode("is_active"), version: try row.decode("version"))
+    }
+}
