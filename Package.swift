@@ -89,6 +89,7 @@ let package = Package(
             name: "LinliJobs",
             dependencies: [
                 "LinliDatabase",
+                "LinliDomain",
                 "LinliStorage",
                 "LinliSettings",
                 .product(name: "Logging", package: "swift-log"),
@@ -172,6 +173,15 @@ let package = Package(
         .testTarget(
             name: "LinliStorageTests",
             dependencies: ["LinliStorage", "LinliTestSupport", "LinliCLI"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LinliJobsTests",
+            dependencies: [
+                "LinliJobs", "LinliStorage", "LinliTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

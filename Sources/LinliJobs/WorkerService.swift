@@ -3,9 +3,8 @@ import LinliDatabase
 import Logging
 import ServiceLifecycle
 
-/// The worker process's main loop: it records a heartbeat that `/readyz`-style checks and
-/// `linli doctor` read, and wakes on `NOTIFY linli_jobs`. The job queue and reminders run
-/// inside this loop once they exist; until then it only proves the worker is alive.
+/// Records that this worker process is alive, every `heartbeatInterval`, for `linli doctor`
+/// and the operators' checks. The jobs themselves run in `JobRunner`.
 public struct WorkerService: Service {
     public struct Options: Sendable {
         public var instanceName: String
@@ -18,9 +17,6 @@ public struct WorkerService: Service {
         }
     }
 
-    /// Channel that producers NOTIFY to wake workers early (a hint; polling is the truth).
-    public static let wakeChannel = "linli_jobs"
-
     let pool: ConnectionPool
     let options: Options
     let logger: Logger
@@ -32,30 +28,11 @@ public struct WorkerService: Service {
     }
 
     public func run() async throws {
-        let listener = NotificationListener(configuration: pool.configuration, channels: [Self.wakeChannel], logger: logger)
         let startedAt = Date()
         logger.info("worker started", metadata: ["instance": "\(options.instanceName)"])
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for await event in listener.events() {
-                        if case .notification(let note) = event {
-                            logger.debug("woken", metadata: ["channel": "\(note.channel)", "payload": "\(note.payload)"])
-                        }
-                    }
-                }
-                group.addTask {
-                    while !Task.isCancelled {
-                        await beat(startedAt: startedAt)
-                        try? await Task.sleep(for: options.heartbeatInterval)
-                    }
-                }
-                // Both loops end on cancellation; graceful shutdown cancels them below.
-                await group.next()
-                group.cancelAll()
-            }
-        } onGracefulShutdown: {
-            Task { await listener.stop() }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await beat(startedAt: startedAt)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: options.heartbeatInterval) }
         }
         logger.info("worker stopped", metadata: ["instance": "\(options.instanceName)"])
     }

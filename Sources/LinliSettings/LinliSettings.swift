@@ -33,13 +33,18 @@ public struct LinliSettings: Sendable {
     public var workerHeartbeatSeconds: Double
     /// A name for this process in logs and the worker heartbeat table.
     public var instanceName: String
+    /// Jobs one worker process runs at once.
+    public var workerConcurrency: Int
+    /// Days finished jobs are kept before the daily purge deletes them.
+    public var jobRetentionDays: Int
 
     public init(
         databaseURL: String? = nil, databasePoolSize: Int = 10, databaseAcquireTimeoutSeconds: Double = 10,
         databaseRole: String? = "linli_app",
         httpHost: String = "127.0.0.1", httpPort: Int = 8080, httpMaxBodyBytes: Int = 2 * 1024 * 1024,
         logLevel: Logger.Level = .info, migrationsDirectory: String? = nil, timeZone: String = "Asia/Shanghai",
-        workerHeartbeatSeconds: Double = 10, instanceName: String = LinliSettings.defaultInstanceName()
+        workerHeartbeatSeconds: Double = 10, instanceName: String = LinliSettings.defaultInstanceName(),
+        workerConcurrency: Int = 4, jobRetentionDays: Int = 30
     ) {
         self.databaseURL = databaseURL
         self.databasePoolSize = databasePoolSize
@@ -53,6 +58,8 @@ public struct LinliSettings: Sendable {
         self.timeZone = timeZone
         self.workerHeartbeatSeconds = workerHeartbeatSeconds
         self.instanceName = instanceName
+        self.workerConcurrency = workerConcurrency
+        self.jobRetentionDays = jobRetentionDays
     }
 
     public static func defaultInstanceName() -> String {
@@ -139,6 +146,10 @@ public struct LinliSettings: Sendable {
             "linli.worker.heartbeat.seconds", "LINLI_WORKER_HEARTBEAT_SECONDS", default: defaults.workerHeartbeatSeconds,
             range: 0.1...3600)
         instanceName = text("linli.instance.name") ?? defaults.instanceName
+        workerConcurrency = try integer(
+            "linli.worker.concurrency", "LINLI_WORKER_CONCURRENCY", default: defaults.workerConcurrency, range: 1...256)
+        jobRetentionDays = try integer(
+            "linli.job.retention.days", "LINLI_JOB_RETENTION_DAYS", default: defaults.jobRetentionDays, range: 1...3650)
     }
 }
 
