@@ -117,6 +117,7 @@ let package = Package(
             name: "LinliCLI",
             dependencies: [
                 "LinliDatabase",
+                "LinliJobs",
                 "LinliDomain",
                 "LinliImport",
                 "LinliStorage",
@@ -173,6 +174,11 @@ let package = Package(
         .testTarget(
             name: "LinliStorageTests",
             dependencies: ["LinliStorage", "LinliTestSupport", "LinliCLI"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LinliCLITests",
+            dependencies: ["LinliTestSupport", "LinliStorage"],
             swiftSettings: strict
         ),
         .testTarget(

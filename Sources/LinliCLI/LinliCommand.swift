@@ -16,7 +16,11 @@ public struct LinliCommand: AsyncParsableCommand {
             Exit codes: 0 success, 1 failure, 64 usage error.
             """,
         version: LinliVersion.current,
-        subcommands: [MigrateCommand.self, DemoCommand.self, ImportCommand.self, BenchCommand.self]
+        subcommands: [
+            MigrateCommand.self, DoctorCommand.self, CommunityCommand.self, DemoCommand.self, ImportCommand.self,
+            JobsCommand.self,
+            BenchCommand.self,
+        ]
     )
     public init() {}
 }
@@ -76,6 +80,9 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
         FileHandle.standardError.write(Data((line + "\n").utf8))
         throw ExitCode.failure
     } catch let error as MigrationError {
+        FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+        throw ExitCode.failure
+    } catch let error as StorageError {
         FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
         throw ExitCode.failure
     } catch let error as SettingsError {

@@ -12,6 +12,17 @@ public struct OrganisationStore: Sendable {
         try await tx.execute("INSERT INTO sub_districts (id, name) VALUES (\(subDistrict.id), \(subDistrict.name))")
     }
 
+    /// The sub-district with this name, created if it does not exist yet.
+    public func ensureSubDistrict(named name: String, on tx: Connection) async throws -> ID<SubDistrict> {
+        try await tx.query(
+            """
+            INSERT INTO sub_districts (name) VALUES (\(name))
+            ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
+            RETURNING id
+            """
+        ).rows[0].decode("id")
+    }
+
     public func createCommunity(_ community: Community, on tx: Connection) async throws {
         try await tx.execute(
             """

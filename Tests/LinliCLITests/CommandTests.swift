@@ -1,0 +1,146 @@
+import Foundation
+import LinliDatabase
+import LinliStorage
+import LinliTestSupport
+import Testing
+
+/// Runs the built `linli` program as an administrator would, against a test database.
+struct Linli {
+    let databaseURL: String
+
+    struct Outcome {
+        let status: Int32
+        let output: String
+        let errors: String
+    }
+
+    static var executable: URL {
+        TestDatabase.repositoryRoot.appendingPathComponent(".build/debug/linli")
+    }
+
+    func run(_ arguments: [String], extraEnvironment: [String: String] = [:]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = databaseURL
+        environment["NO_COLOR"] = "1"
+        environment["LINLI_MIGRATIONS_DIR"] = TestDatabase.migrationsDirectory.path
+        for (key, value) in extraEnvironment { environment[key] = value }
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+            errors: String(decoding: errors, as: UTF8.self))
+    }
+}
+
+@Suite("The linli command line, run as a program")
+struct CommandTests {
+    @Test("migrate applies, reports status, and is a no-op the second time")
+    func migrate() async throws {
+        try await TestDatabase.withEmptyDatabase { configuration in
+            let linli = Linli(databaseURL: configuration.connectionString)
+            let first = try linli.run(["migrate"])
+            #expect(first.status == 0, "\(first.errors)")
+            #expect(first.output.contains("applied 0001_core.sql"))
+            let again = try linli.run(["migrate"])
+            #expect(again.status == 0 && again.output.contains("up to date"))
+            let status = try linli.run(["migrate", "--status", "--json"])
+            #expect(status.status == 0 && status.output.contains("\"state\" : \"applied\""))
+        }
+    }
+
+    @Test("community create and list, with a clear error for a bad code")
+    func community() async throws {
+        try await TestDatabase.withDatabase { _, configuration in
+            let linli = Linli(databaseURL: configuration.connectionString)
+            let created = try linli.run([
+                "community", "create", "--code", "xingfuli", "--name", "幸福里社区", "--sub-district", "和平街道",
+            ])
+            #expect(created.status == 0, "\(created.errors)")
+            let list = try linli.run(["community", "list"])
+            #expect(list.output.contains("xingfuli\t幸福里社区"))
+            let bad = try linli.run(["community", "create", "--code", "Bad Code", "--name", "x"])
+            #expect(bad.status == 64)
+            #expect(bad.errors.contains("--code must be"))
+            let duplicate = try linli.run(["community", "create", "--code", "xingfuli", "--name", "again"])
+            #expect(duplicate.status == 1 && duplicate.errors.contains("error:"))
+        }
+    }
+
+    @Test("doctor passes on a healthy installation and names what is wrong otherwise")
+    func doctor() async throws {
+        try await TestDatabase.withDatabase { pool, configuration in
+            let linli = Linli(databaseURL: configuration.connectionString)
+            let noWorker = try linli.run(["doctor"])
+            #expect(noWorker.status == 1)
+            #expect(noWorker.output.contains("✗ no worker has ever reported — start linli-worker"))
+            #expect(noWorker.output.contains("✓ migrations current"))
+            #expect(noWorker.output.contains("✓ row-level security in force"))
+            try await pool.execute(
+                """
+                INSERT INTO worker_heartbeats (instance_name, host, pid, version, started_at, last_seen_at)
+                VALUES ('test', 'host', 1, '0', now(), now())
+                """)
+            let healthy = try linli.run(["doctor"])
+            #expect(healthy.status == 0, "\(healthy.output)")
+            #expect(!healthy.output.contains("✗"))
+        }
+        let down = try Linli(databaseURL: "postgresql://linli@127.0.0.1:1/linli?connect_timeout=2").run(["doctor"])
+        #expect(down.status == 1)
+        #expect(down.output.contains("✗ database unreachable"))
+        #expect(down.output.contains("deploy/local-postgres.sh start"))
+    }
+
+    @Test("jobs stats and a dead job retried from the command line")
+    func jobs() async throws {
+        try await TestDatabase.withDatabase { pool, configuration in
+            let linli = Linli(databaseURL: configuration.connectionString)
+            let id: Int = try await pool.query(
+                """
+                INSERT INTO jobs (kind, state, attempts, max_attempts, last_error, finished_at)
+                VALUES ('reminder.send', 'dead', 8, 8, 'gateway 500', now()) RETURNING id
+                """
+            ).rows[0].decode("id")
+            let stats = try linli.run(["jobs", "stats"])
+            #expect(stats.output.contains("dead\t1"))
+            let list = try linli.run(["jobs", "list", "--state", "dead"])
+            #expect(list.output.contains("gateway 500"))
+            let retried = try linli.run(["jobs", "retry", String(id)])
+            #expect(retried.status == 0)
+            let twice = try linli.run(["jobs", "retry", String(id)])
+            #expect(twice.status != 0 && twice.errors.contains("is not dead"))
+            let discard = try linli.run(["jobs", "discard", String(id)])
+            #expect(discard.status != 0 && discard.errors.contains("--yes"), "no terminal: confirmation needs --yes")
+            #expect(try linli.run(["jobs", "discard", String(id), "--yes"]).status == 0)
+        }
+    }
+
+    @Test("import reports bad rows with exit status 1 and writes nothing; a good file imports")
+    func importCommand() async throws {
+        try await TestDatabase.withDatabase { pool, configuration in
+            try await DemoData.load(pool: pool, migrationsDirectory: TestDatabase.migrationsDirectory)
+            let linli = Linli(databaseURL: configuration.connectionString)
+            let fixtures = TestDatabase.repositoryRoot.appendingPathComponent("Tests/LinliImportTests/Fixtures")
+            let bad = try linli.run([
+                "import", "volunteers", fixtures.appendingPathComponent("volunteers_bad.csv").path, "--community", "demo",
+            ])
+            #expect(bad.status == 1)
+            #expect(bad.output.contains("第3行"))
+            #expect(bad.output.contains("未导入任何数据"))
+            let missing = try linli.run(["import", "volunteers", "/nonexistent.csv", "--community", "demo"])
+            #expect(missing.status != 0 && missing.errors.contains("cannot read"))
+            let count: Int = try await pool.query("SELECT count(*) AS n FROM volunteers").rows[0].decode("n")
+            #expect(count == 48)
+        }
+    }
+}
