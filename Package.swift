@@ -17,6 +17,7 @@ let package = Package(
     name: "linli",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "LinliScheduler", targets: ["LinliScheduler"]),
         .executable(name: "linli", targets: ["linli"]),
         .executable(name: "linli-server", targets: ["linli-server"]),
         .executable(name: "linli-worker", targets: ["linli-worker"]),
@@ -60,6 +61,11 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        // The constraint scheduler: pure Swift, Foundation only, no I/O.
+        .target(
+            name: "LinliScheduler",
             swiftSettings: strict
         ),
         // The community's domain types: no SQL, no HTTP.
@@ -116,6 +122,7 @@ let package = Package(
         .target(
             name: "LinliCLI",
             dependencies: [
+                "LinliScheduler",
                 "LinliDatabase",
                 "LinliJobs",
                 "LinliDomain",
@@ -174,6 +181,11 @@ let package = Package(
         .testTarget(
             name: "LinliStorageTests",
             dependencies: ["LinliStorage", "LinliTestSupport", "LinliCLI"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LinliSchedulerTests",
+            dependencies: ["LinliScheduler"],
             swiftSettings: strict
         ),
         .testTarget(

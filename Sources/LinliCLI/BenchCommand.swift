@@ -5,7 +5,7 @@ import LinliDatabase
 /// `linli bench …`: measurements quoted in release notes.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmarks.", subcommands: [Pool.self])
+        commandName: "bench", abstract: "Benchmarks.", subcommands: [Pool.self, NRP.self, Generate.self])
 
     /// Round trips of a trivial query through the pool, to compare with `pgbench` on the same server.
     struct Pool: AsyncParsableCommand {

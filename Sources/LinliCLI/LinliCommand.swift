@@ -19,7 +19,7 @@ public struct LinliCommand: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, DoctorCommand.self, CommunityCommand.self, DemoCommand.self, ImportCommand.self,
             JobsCommand.self,
-            BenchCommand.self,
+            SolveCommand.self, BenchCommand.self,
         ]
     )
     public init() {}

@@ -144,3 +144,54 @@ struct CommandTests {
         }
     }
 }
+
+@Suite("Scheduler commands")
+struct SchedulerCommandTests {
+    let linli = Linli(databaseURL: "postgresql://unused@127.0.0.1:1/unused")
+
+    @Test("bench nrp solves Instance1 feasibly and writes one roster line per employee")
+    func benchNRP() throws {
+        let instance = TestDatabase.repositoryRoot.deletingLastPathComponent().appendingPathComponent(
+            "shared/data/nrp/Instance1.txt")
+        try #require(FileManager.default.fileExists(atPath: instance.path), "../shared/data/nrp must be beside the checkout")
+        let rosterFile = FileManager.default.temporaryDirectory.appendingPathComponent("linli-i1-\(UUID().uuidString).txt")
+        defer { try? FileManager.default.removeItem(at: rosterFile) }
+        let run = try linli.run(["bench", "nrp", instance.path, "--seconds", "2", "--roster-out", rosterFile.path])
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(run.output.contains("Instance1: feasible true"))
+        let lines = try String(contentsOf: rosterFile, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 8)
+        #expect(lines.allSatisfy { $0.split(separator: " ").count == 15 })
+    }
+
+    @Test("a generated week exported as JSON solves the same way twice with a fixed seed and move budget")
+    func solveIsRepeatable() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("linli-solve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let problem = folder.appendingPathComponent("week.json").path
+        let generated = try linli.run(["bench", "generate", "--volunteers", "40", "--seconds", "1", "--problem-out", problem])
+        #expect(generated.status == 0, "\(generated.errors)")
+        let first = try linli.run([
+            "solve", problem, "--iterations", "20000", "--seed", "3", "-o", folder.appendingPathComponent("a.json").path,
+        ])
+        let second = try linli.run([
+            "solve", problem, "--iterations", "20000", "--seed", "3", "-o", folder.appendingPathComponent("b.json").path,
+        ])
+        #expect(first.status == 0 && second.status == 0, "\(first.errors)")
+        // Everything but the timing statistics is identical.
+        func roster(_ name: String) throws -> String {
+            let data = try Data(contentsOf: folder.appendingPathComponent(name))
+            var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            object["stats"] = nil
+            return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        }
+        let a = try roster("a.json")
+        let b = try roster("b.json")
+        #expect(a.contains("assignments") && a == b)
+        let broken = folder.appendingPathComponent("broken.json")
+        try Data("{\"version\": 1, \"name\": 5}".utf8).write(to: broken)
+        let refused = try linli.run(["solve", broken.path])
+        #expect(refused.status == 1 && refused.errors.contains("is not a valid problem"))
+    }
+}

@@ -1,0 +1,314 @@
+import Foundation
+
+/// Why one person cannot (or would not) take a slot.
+public struct PersonBlock: Sendable, Hashable {
+    public var person: PersonID
+    public var name: String
+    /// Machine names of the blocking rules (`missingSkill`, `maxMinutesPerWeek`, …); empty if the person could take it.
+    public var rules: [String]
+    /// The reasons in words, in the requested language.
+    public var reasons: [String]
+}
+
+/// The explanation of one slot left (partly) unfilled.
+public struct UnfilledExplanation: Sendable, Hashable {
+    public var slot: SlotID
+    public var missing: Int
+    /// People holding the required skills (or everybody, if none are required), with what blocks each.
+    public var blocked: [PersonBlock]
+    /// People who could legally take it but were not assigned (the roster judged the cost higher).
+    public var couldTake: [PersonBlock]
+    /// Number of people without the required skills.
+    public var withoutSkill: Int
+    /// One sentence for a coordinator.
+    public var text: String
+}
+
+/// A candidate to fill a slot, with what it would cost.
+public struct Suggestion: Sendable, Hashable {
+    public var person: PersonID
+    public var name: String
+    /// Change of hard-rule units if this person were added (0 = allowed).
+    public var hardDelta: Int
+    /// Change of the soft score if this person were added (negative = better).
+    public var softDelta: Int
+    /// The hard rules it would break, in words (empty when allowed).
+    public var wouldBreak: [String]
+}
+
+/// Explanations of unfilled slots and ranked replacement suggestions, built from the actual blocking rules.
+public enum Explainer {
+    /// Explains every slot whose headcount is below its requirement in `assignments`.
+    public static func explainUnfilled(
+        problem: SchedulingProblem, assignments: [Assignment], language: Language = .zh
+    ) -> [UnfilledExplanation] {
+        var count: [SlotID: Int] = [:]
+        for a in assignments { count[a.slot, default: 0] += 1 }
+        return problem.slots.compactMap { s in
+            let n = count[s.id] ?? 0
+            guard n < s.required else { return nil }
+            return explain(problem: problem, assignments: assignments, slot: s, missing: s.required - n, language: language)
+        }
+    }
+
+    /// Ranked people who could take `slot` in the roster `assignments`: allowed ones first, cheapest first.
+    public static func suggest(
+        problem: SchedulingProblem, assignments: [Assignment], slot: SlotID, limit: Int = 10
+    ) throws -> [Suggestion] {
+        let c = try CompiledProblem(problem)
+        guard let si = c.slotIndex[slot] else { throw SchedulerError.invalidProblem("unknown slot \(slot)") }
+        let st = SearchState(c)
+        load(st, c, assignments)
+        let d = Int(c.slotDay[si])
+        var out: [Suggestion] = []
+        for p in 0..<c.P where c.eligible[p * c.S + si] {
+            let base = (p * c.D + d) * c.K
+            var k = -1
+            var already = false
+            for kk in 0..<c.K {
+                if st.cells[base + kk] == Int32(si) { already = true }; if k < 0 && st.cells[base + kk] < 0 { k = kk }
+            }
+            if already { continue }
+            let h0 = st.hard, s0 = st.soft
+            var replaced: Int32 = -1
+            if k < 0 { k = 0; replaced = st.cells[base] }  // day full: would replace the first entry
+            if st.pinnedCell[base + k] { continue }
+            st.setCell(p, d, k, Int32(si)); st.refreshPerson(p)
+            let dh = st.hard - h0, ds = st.soft - s0
+            st.setCell(p, d, k, replaced); st.refreshPerson(p)
+            let person = problem.people[p]
+            let breaks =
+                dh > 0
+                ? personViolations(problem: problem, assignments: assignments, person: person, adding: problem.slots[si]).map(
+                    \.message) : []
+            out.append(Suggestion(person: person.id, name: person.name, hardDelta: max(0, dh), softDelta: ds, wouldBreak: breaks))
+        }
+        out.sort { ($0.hardDelta, $0.softDelta, $0.person) < ($1.hardDelta, $1.softDelta, $1.person) }
+        return Array(out.prefix(limit))
+    }
+
+    // MARK: - internals
+
+    static func load(_ st: SearchState, _ c: CompiledProblem, _ assignments: [Assignment]) {
+        for a in assignments {
+            guard let p = c.personIndex[a.person], let s = c.slotIndex[a.slot] else { continue }
+            let d = Int(c.slotDay[s])
+            let base = (p * c.D + d) * c.K
+            var placed = false
+            for k in 0..<c.K where st.cells[base + k] == Int32(s) { placed = true }
+            if placed { continue }
+            for k in 0..<c.K where st.cells[base + k] < 0 { st.cells[base + k] = Int32(s); break }
+        }
+        st.recomputeAll()
+    }
+
+    /// Person-level hard violations that adding `slot` would create (slot-level rules excluded).
+    static func personViolations(
+        problem: SchedulingProblem, assignments: [Assignment], person: Person, adding slot: Slot
+    ) -> [Violation] {
+        let mine = assignments.filter { $0.person == person.id }
+        let ids = Set(mine.map(\.slot)).union([slot.id])
+        var sub = problem
+        sub.people = [person]
+        sub.slots = problem.slots.filter { ids.contains($0.id) }
+        sub.pinned = []; sub.requests = []; sub.previous = []
+        let slotRules: Set<String> = [
+            "maxHeadcount", "neverAlone", "needsLeader", "pinned", "minMinutesTotal", "minConsecutiveDays",
+        ]
+        let before = Set(
+            ScheduleValidator.validate(problem: sub, assignments: mine).violations.filter { !slotRules.contains($0.rule) }.map(
+                \.rule))
+        return ScheduleValidator.validate(problem: sub, assignments: mine + [Assignment(person: person.id, slot: slot.id)])
+            .violations
+            .filter { !slotRules.contains($0.rule) && !before.contains($0.rule) }
+    }
+
+    static func explain(
+        problem pr: SchedulingProblem, assignments: [Assignment], slot s: Slot, missing: Int, language lang: Language
+    ) -> UnfilledExplanation {
+        let assigned = Set(assignments.filter { $0.slot == s.id }.map(\.person))
+        var blocked: [PersonBlock] = [], could: [PersonBlock] = []
+        var withoutSkill = 0
+        for p in pr.people where !assigned.contains(p.id) {
+            let stat = Eligibility.reasons(person: p, slot: s, problem: pr)
+            if stat.contains(where: {
+                if case .missingSkill = $0 { return true }; return false
+            }) {
+                withoutSkill += 1; continue
+            }
+            var rules: [String] = [], words: [String] = []
+            for r in stat {
+                rules.append(ruleName(r))
+                words.append(Phrase.staticReason(r, person: p, problem: pr, language: lang))
+            }
+            if stat.isEmpty {
+                for v in personViolations(problem: pr, assignments: assignments, person: p, adding: s) {
+                    if rules.contains(v.rule) { continue }
+                    rules.append(v.rule)
+                    words.append(
+                        Phrase.limitReason(v.rule, person: p, slot: s, problem: pr, assignments: assignments, language: lang))
+                }
+            }
+            if let m = p.limits.maxShiftsPerKind[s.kind], m <= 0, !rules.contains("maxShiftsPerKind") {
+                rules.append("maxShiftsPerKind");
+                words.append(
+                    Phrase.limitReason(
+                        "maxShiftsPerKind", person: p, slot: s, problem: pr, assignments: assignments, language: lang))
+            }
+            let b = PersonBlock(person: p.id, name: p.name, rules: rules, reasons: words)
+            if rules.isEmpty { could.append(b) } else { blocked.append(b) }
+        }
+        let text = Phrase.sentence(
+            slot: s, problem: pr, missing: missing, blocked: blocked, could: could, withoutSkill: withoutSkill, language: lang)
+        return UnfilledExplanation(
+            slot: s.id, missing: missing, blocked: blocked, couldTake: could, withoutSkill: withoutSkill, text: text)
+    }
+
+    static func ruleName(_ r: Eligibility.Reason) -> String {
+        switch r {
+        case .missingSkill: return "missingSkill"
+        case .expiredSkill: return "skillExpired"
+        case .unavailable: return "availability"
+        case .absent: return "absence"
+        case .wrongSex: return "sameSex"
+        case .noEvening: return "noEvening"
+        }
+    }
+}
+
+/// Wording of reasons in zh-CN and English.
+enum Phrase {
+    static func skillName(_ id: SkillID, _ pr: SchedulingProblem) -> String {
+        pr.skills.first { $0.id == id }?.name ?? id.rawValue
+    }
+    static func kindName(_ id: ServiceKindID, _ pr: SchedulingProblem) -> String {
+        pr.kinds.first { $0.id == id }?.name ?? id.rawValue
+    }
+
+    /// "11-24" when the start date is known, else "day 5" / "第5天".
+    static func date(_ minute: Minute, _ pr: SchedulingProblem, _ lang: Language) -> String {
+        let day = minute >= 0 ? minute / minutesPerDay : (minute - minutesPerDay + 1) / minutesPerDay
+        if let sd = pr.startDate {
+            let parts = sd.split(separator: "-").compactMap { Int($0) }
+            if parts.count == 3 {
+                var cal = Calendar(identifier: .gregorian)
+                cal.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current
+                if let start = cal.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
+                    let d = cal.date(byAdding: .day, value: day, to: start)
+                {
+                    let c = cal.dateComponents([.month, .day], from: d)
+                    let m = c.month ?? 0, dd = c.day ?? 0
+                    return "\(m < 10 ? "0" : "")\(m)-\(dd < 10 ? "0" : "")\(dd)"
+                }
+            }
+        }
+        return lang == .zh ? "第\(day + 1)天" : "day \(day + 1)"
+    }
+
+    static func possessive(_ p: Person) -> String { p.sex == .female ? "her" : (p.sex == .male ? "his" : "their") }
+
+    static func hours(_ m: Int) -> String { m % 60 == 0 ? "\(m / 60)" : String(format: "%.1f", Double(m) / 60) }
+
+    static func staticReason(
+        _ r: Eligibility.Reason, person p: Person, problem pr: SchedulingProblem, language lang: Language
+    ) -> String {
+        switch (r, lang) {
+        case let (.missingSkill(s), .en): return "\(p.name) lacks \(skillName(s, pr))"
+        case let (.missingSkill(s), .zh): return "\(p.name) 没有\(skillName(s, pr))"
+        case let (.expiredSkill(s, at), .en): return "\(p.name)'s \(skillName(s, pr)) expires \(date(at, pr, .en))"
+        case let (.expiredSkill(s, at), .zh): return "\(p.name) 的\(skillName(s, pr))于 \(date(at, pr, .zh)) 过期"
+        case (.unavailable, .en): return "\(p.name) is not available then"
+        case (.unavailable, .zh): return "\(p.name) 该时段没有空"
+        case let (.absent(a), .en):
+            return "\(p.name) is away \(date(a.range.start, pr, .en)) to \(date(a.range.end - 1, pr, .en))"
+        case let (.absent(a), .zh): return "\(p.name) \(date(a.range.start, pr, .zh)) 至 \(date(a.range.end - 1, pr, .zh)) 不在"
+        case let (.wrongSex(sx), .en): return "\(p.name) is not \(sx == .female ? "a woman" : "a man") (same sex as the resident)"
+        case let (.wrongSex(sx), .zh): return "\(p.name) 非\(sx == .female ? "女性" : "男性")（需与老人同性别）"
+        case (.noEvening, .en): return "\(p.name) asked for no evening work"
+        case (.noEvening, .zh): return "\(p.name) 不排晚间班"
+        }
+    }
+
+    static func limitReason(
+        _ rule: String, person p: Person, slot s: Slot, problem pr: SchedulingProblem, assignments: [Assignment],
+        language lang: Language
+    ) -> String {
+        let L = p.limits, n = p.name, his = possessive(p), en = lang == .en
+        switch rule {
+        case "maxMinutesPerWeek":
+            let h = hours(L.maxMinutesPerWeek ?? 0)
+            return en ? "\(n) is at \(his) limit of \(h) h/week" : "\(n) 已达每周 \(h) 小时上限"
+        case "maxMinutesPerDay":
+            let h = hours(L.maxMinutesPerDay ?? 0)
+            return en ? "\(n) is at \(his) limit of \(h) h/day" : "\(n) 已达每天 \(h) 小时上限"
+        case "maxMinutesTotal":
+            let h = hours(L.maxMinutesTotal ?? 0)
+            return en ? "\(n) is at \(his) limit of \(h) h for the period" : "\(n) 已达本期 \(h) 小时上限"
+        case "maxShiftsPerDay":
+            let k = L.maxShiftsPerDay ?? 0
+            return en ? "\(n) is at \(his) limit of \(k) shift\(k == 1 ? "" : "s")/day" : "\(n) 已达每天 \(k) 班上限"
+        case "maxShiftsPerWeek":
+            let k = L.maxShiftsPerWeek ?? 0
+            return en ? "\(n) is at \(his) limit of \(k) shifts/week" : "\(n) 已达每周 \(k) 班上限"
+        case "maxShiftsPerKind":
+            let k = L.maxShiftsPerKind[s.kind] ?? 0, kn = kindName(s.kind, pr)
+            return en ? "\(n) may do at most \(k) × \(kn)" : "\(n) 的\(kn)最多 \(k) 次"
+        case "maxConsecutiveDays":
+            let k = L.maxConsecutiveDays ?? 0
+            return en ? "\(n) would work more than \(k) days in a row" : "\(n) 将连续工作超过 \(k) 天"
+        case "minConsecutiveDaysOff":
+            let k = L.minConsecutiveDaysOff ?? 0
+            return en ? "\(n) would get fewer than \(k) days off in a row" : "\(n) 连续休息将少于 \(k) 天"
+        case "maxWeekends":
+            let k = L.maxWeekends ?? 0
+            return en ? "\(n) is at \(his) limit of \(k) weekend\(k == 1 ? "" : "s")" : "\(n) 已达 \(k) 个周末上限"
+        case "separation":
+            let busy = assignments.filter { $0.person == p.id }.compactMap { a in pr.slots.first { $0.id == a.slot } }
+                .filter { abs($0.range.start - s.range.start) < minutesPerDay }
+                .min { abs($0.range.start - s.range.start) < abs($1.range.start - s.range.start) }
+            let what =
+                busy.map { "\(kindName($0.kind, pr)) \(TimeText.clock($0.range.start))–\(TimeText.clock($0.range.end))" } ?? ""
+            return en ? "\(n) is busy with \(what) (counting travel and rest)" : "\(n) 已安排\(what)（含路程和休息）"
+        case "forbiddenSuccession":
+            return en
+                ? "\(n) cannot do \(kindName(s.kind, pr)) next to \(his) other shift" : "\(n) 不能在相邻班次后接\(kindName(s.kind, pr))"
+        default:
+            return en ? "\(n) is blocked by rule \(rule)" : "\(n) 受规则 \(rule) 限制"
+        }
+    }
+
+    static func sentence(
+        slot s: Slot, problem pr: SchedulingProblem, missing: Int, blocked: [PersonBlock], could: [PersonBlock],
+        withoutSkill: Int, language lang: Language
+    ) -> String {
+        let when = TimeText.slotTime(s.range, horizonDays: pr.horizonDays, language: lang)
+        let kind = kindName(s.kind, pr)
+        let skills = s.requiredSkills.map { skillName($0, pr) }
+        let shown = blocked.prefix(5).map { $0.reasons.joined(separator: lang == .en ? " and " : "，且") }
+        let more = blocked.count > 5 ? (lang == .en ? ", and \(blocked.count - 5) more" : "，另有 \(blocked.count - 5) 人") : ""
+        var out: String
+        if lang == .en {
+            let who =
+                skills.isEmpty ? "no available volunteer" : "no available volunteer with \(skills.joined(separator: " and "))"
+            out = "\(who) for \(kind) on \(when) (\(missing) of \(s.required) unfilled)"
+            if !skills.isEmpty {
+                out += "; \(blocked.count + could.count) \(blocked.count + could.count == 1 ? "is" : "are") certified"
+            }
+            if !shown.isEmpty { out += ": " + shown.joined(separator: ", ") + more }
+            if !could.isEmpty {
+                out +=
+                    "; \(could.count) could take it but \(could.count == 1 ? "was" : "were") left out because the roster is better without: "
+                    + could.prefix(5).map(\.name).joined(separator: ", ")
+            }
+            if s.neverAlone && could.count + blocked.count > 0 && could.count < 2 { out += "; it needs at least two people" }
+        } else {
+            let who = skills.isEmpty ? "没有可用的志愿者" : "没有可用的持\(skills.joined(separator: "、"))的志愿者"
+            out = "\(when) \(kind)缺 \(missing) 人：\(who)"
+            if !skills.isEmpty { out += "；持证 \(blocked.count + could.count) 人" }
+            if !shown.isEmpty { out += "：" + shown.joined(separator: "；") + more }
+            if !could.isEmpty { out += "；\(could.prefix(5).map(\.name).joined(separator: "、")) 可以排，但排上后总体更差，未安排" }
+            if s.neverAlone && could.count + blocked.count > 0 && could.count < 2 { out += "；该班至少需要两人" }
+        }
+        return out
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+
+/// Large-neighbourhood move: re-roster one person over a window of days by dynamic programming, holding everyone
+/// else fixed. The DP minimises the person's marginal cover and request cost subject to their run, succession,
+/// weekend and minute rules; the proposal is then scored exactly by the incremental evaluator and accepted or
+/// rejected like any other move. Only for problems with at most one slot per person-day (K = 1).
+struct RowDP {
+    var cost: [Int] = []
+    var parent: [Int32] = []  // [layer * states + state] -> previous state
+    var choice: [Int32] = []  // [layer * states + state] -> option index
+    var optSlots: [[Int32]] = []
+    var optCost: [[Int]] = []
+    static let inf = Int.max / 4
+}
+
+extension Engine {
+    mutating func moveRowDP(window: Int, maxCells: Int = 1_500_000) -> Bool {
+        if st.K != 1 || st.D < 2 { return false }
+        let p = pickPerson()
+        let D = st.D
+        let L = min(D, window)
+        let a = rng.int(D - L + 1), b = a + L - 1
+        let nK = c.nK
+        let G = c.lengthGCD
+        let maxC = Int(c.maxConsec[p]), minC = Int(c.minConsec[p]), minOff = Int(c.minConsecOff[p])
+        let limitedC = maxC < Int(CompiledProblem.big)
+        let rCap = limitedC ? max(1, maxC) : max(1, minC)
+        let oCap = max(1, minOff)
+        // left context
+        var phase0: Int, t0 = 0
+        if a == 0 {
+            phase0 = -oCap; t0 = 1
+        } else {
+            let prev = st.cells[p * D + a - 1]
+            var len = 0, dd = a - 1
+            let working = prev >= 0
+            while dd >= 0 && (st.cells[p * D + dd] >= 0) == working { len += 1; dd -= 1 }
+            t0 = dd < 0 ? 1 : 0
+            if working { phase0 = (min(len, rCap) - 1) * nK + Int(c.slotKind[Int(prev)]) } else { phase0 = -min(len, oCap) }
+        }
+        // outside totals
+        var outMin = 0
+        for d in 0..<D where d < a || d > b { let s = st.cells[p * D + d]; if s >= 0 { outMin += Int(c.slotLen[Int(s)]) } }
+        var outWeekends = 0, windowWeekends = 0
+        var w = 0
+        while w * 7 + 5 < D {
+            let sat = w * 7 + 5, sun = w * 7 + 6
+            var outWorked = false, touches = false
+            for d in [sat, sun] where d < D {
+                if d >= a && d <= b { touches = true } else if st.cells[p * D + d] >= 0 { outWorked = true }
+            }
+            if outWorked { outWeekends += 1 } else if touches { windowWeekends += 1 }
+            w += 1
+        }
+        let Wb = max(0, min(Int(c.maxWeekends[p]) - outWeekends, windowWeekends))
+        let maxT = Int(c.maxTotal[p]), minT = Int(c.minTotal[p])
+        let maxUnitsWindow = L * (c.longestSlot / G)
+        let Ub = max(0, min(maxUnitsWindow, maxT >= Int(CompiledProblem.big) ? maxUnitsWindow : (maxT - outMin) / G))
+        let Umin = max(0, (minT - outMin + G - 1) / G)
+        let phases = rCap * nK + oCap
+        let states = phases * 2 * (Wb + 1) * (Ub + 1)
+        if states > 200_000 || states * L > maxCells { return false }
+
+        // options and their marginal costs
+        if dp.optSlots.count < L { dp.optSlots = Array(repeating: [], count: L); dp.optCost = Array(repeating: [], count: L) }
+        for j in 0..<L {
+            let d = a + j
+            let ci = p * D + d
+            var slots: [Int32]
+            if st.pinnedCell[ci] { slots = [st.cells[ci]] } else { slots = [-1] + c.eligByPD[ci] }
+            var costs: [Int] = []
+            costs.reserveCapacity(slots.count)
+            let r0 = Int(c.reqStart[ci]), r1 = Int(c.reqStart[ci + 1])
+            for s in slots {
+                var cost = 0
+                if s >= 0 {
+                    let si = Int(s)
+                    let n = Int(st.count[si]) - (st.cells[ci] == s ? 1 : 0)
+                    cost += n < Int(c.slotReq[si]) ? -Int(c.slotUnder[si]) : Int(c.slotOver[si])
+                    if let ac = c.assignCost { cost += Int(ac[p * st.S + si]) }
+                }
+                var r = r0
+                while r < r1 {
+                    let kind = c.reqData[r], on = c.reqData[r + 1] == 1
+                    let match = s >= 0 && (kind == -1 || c.slotKind[Int(s)] == kind)
+                    if on != match { cost += Int(c.reqData[r + 2]) }
+                    r += 3
+                }
+                costs.append(cost)
+            }
+            dp.optSlots[j] = slots; dp.optCost[j] = costs
+        }
+        let inf = RowDP.inf
+        if dp.cost.count < 2 * states { dp.cost = Array(repeating: inf, count: 2 * states) }
+        if dp.parent.count < L * states {
+            dp.parent = Array(repeating: -1, count: L * states); dp.choice = Array(repeating: -1, count: L * states)
+        }
+        @inline(__always) func index(_ ph: Int, _ t: Int, _ w: Int, _ u: Int) -> Int {
+            ((ph * 2 + t) * (Wb + 1) + w) * (Ub + 1) + u
+        }
+        func phaseIndex(_ ph: Int) -> Int { ph >= 0 ? ph : rCap * nK + (-ph - 1) }
+        var cur = 0, nxt = states
+        for i in 0..<states { dp.cost[cur + i] = inf }
+        let startIdx = index(phaseIndex(phase0), t0, 0, 0)
+        dp.cost[cur + startIdx] = 0
+        for j in 0..<L {
+            let d = a + j
+            let wd = d % 7
+            for i in 0..<states { dp.cost[nxt + i] = inf }
+            let slots = dp.optSlots[j], costs = dp.optCost[j]
+            for sIdx in 0..<states {
+                let base = dp.cost[cur + sIdx]
+                if base >= inf { continue }
+                var rem = sIdx
+                let u = rem % (Ub + 1); rem /= (Ub + 1)
+                let w = rem % (Wb + 1); rem /= (Wb + 1)
+                let t = rem % 2; rem /= 2
+                let ph = rem
+                let working = ph < rCap * nK
+                let r = working ? ph / nK + 1 : 0, k = working ? ph % nK : -1
+                let o = working ? 0 : ph - rCap * nK + 1
+                for oi in 0..<slots.count {
+                    let s = slots[oi]
+                    var nph: Int, nt: Int, nw = w, nu = u
+                    if s < 0 {
+                        if working {
+                            if t == 0 && r < minC { continue }
+                            nph = rCap * nK; nt = 0
+                        } else {
+                            nph = rCap * nK + min(o + 1, oCap) - 1; nt = t
+                        }
+                    } else {
+                        let si = Int(s), k2 = Int(c.slotKind[si])
+                        if working {
+                            if c.succForbidden[k * nK + k2] { continue }
+                            var r2 = r + 1
+                            if r2 > rCap { if limitedC { continue } else { r2 = rCap } }
+                            nph = (r2 - 1) * nK + k2; nt = t
+                        } else {
+                            if t == 0 && o < minOff { continue }
+                            nph = k2; nt = 0
+                        }
+                        if wd == 5 || (wd == 6 && !working) { nw += 1; if nw > Wb { continue } }
+                        nu += Int(c.slotLen[si]) / G
+                        if nu > Ub { continue }
+                    }
+                    let ni = index(nph, nt, nw, nu)
+                    let v = base + costs[oi]
+                    if v < dp.cost[nxt + ni] {
+                        dp.cost[nxt + ni] = v
+                        dp.parent[j * states + ni] = Int32(sIdx)
+                        dp.choice[j * states + ni] = Int32(oi)
+                    }
+                }
+            }
+            swap(&cur, &nxt)
+        }
+        // best final state meeting the minute minimum (else the one with most minutes)
+        var best = -1, bestCost = inf, bestU = -1
+        for sIdx in 0..<states {
+            let v = dp.cost[cur + sIdx]
+            if v >= inf { continue }
+            let u = sIdx % (Ub + 1)
+            let ok = u >= Umin
+            let bestOk = bestU >= Umin
+            if best < 0 || (ok && !bestOk) || (ok == bestOk && (ok ? v < bestCost : (u > bestU || (u == bestU && v < bestCost))))
+            {
+                best = sIdx; bestCost = v; bestU = u
+            }
+        }
+        if best < 0 { return false }
+        var row = [Int32](repeating: -1, count: L)
+        var sIdx = best
+        var j = L - 1
+        while j >= 0 {
+            let oi = Int(dp.choice[j * states + sIdx])
+            if oi < 0 { return false }
+            row[j] = dp.optSlots[j][oi]
+            sIdx = Int(dp.parent[j * states + sIdx])
+            j -= 1
+        }
+        var differs = false
+        for j in 0..<L where st.cells[p * D + a + j] != row[j] { differs = true; break }
+        if !differs { return false }
+        begin()
+        for j in 0..<L where st.cells[p * D + a + j] != row[j] { set(p, a + j, 0, row[j]) }
+        touch(p)
+        return true
+    }
+}
