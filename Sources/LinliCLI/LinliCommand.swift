@@ -13,7 +13,7 @@ public struct LinliCommand: AsyncParsableCommand {
         discussion: """
             Connection settings are read exactly as the service reads them: DATABASE_URL (a libpq
             URI or key=value string) or the PG* variables, and LINLI_* settings (see deploy/env.example).
-            Exit codes: 0 success, 1 failure, 64 usage error.
+            Exit codes: 0 success, 1 failure, 2 usage error.
             """,
         version: LinliVersion.current,
         subcommands: [

@@ -70,7 +70,7 @@ struct CommandTests {
             let list = try linli.run(["community", "list"])
             #expect(list.output.contains("xingfuli\t幸福里社区"))
             let bad = try linli.run(["community", "create", "--code", "Bad Code", "--name", "x"])
-            #expect(bad.status == 64)
+            #expect(bad.status == 2)
             #expect(bad.errors.contains("--code must be"))
             let duplicate = try linli.run(["community", "create", "--code", "xingfuli", "--name", "again"])
             #expect(duplicate.status == 1 && duplicate.errors.contains("error:"))
