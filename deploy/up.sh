@@ -38,7 +38,8 @@ stop_programs() {
 
 if [[ "${1:-}" == "stop" ]]; then
     stop_programs
-    [[ -n "${DATABASE_URL:-}" ]] || "$ROOT/deploy/local-postgres.sh" stop
+    # Stops this checkout's own cluster if it runs (a no-op otherwise), whatever DATABASE_URL says.
+    "$ROOT/deploy/local-postgres.sh" stop
     say "stopped"
     exit 0
 fi
