@@ -35,7 +35,8 @@ umask 022
 readonly PROG="local-postgres"
 readonly MARKER_NAME="linli-local-postgres.marker"
 readonly MARKER_MAGIC="# linli local PostgreSQL cluster, created by deploy/local-postgres.sh"
-readonly PACKAGES=(postgresql postgresql-contrib libpq-dev pkg-config)
+# The PostgreSQL server and libpq for Linli, zlib for XLSX (ZIPFoundation), curl for the scripts.
+readonly PACKAGES=(postgresql postgresql-contrib libpq-dev pkg-config zlib1g-dev curl)
 readonly DEFAULT_PORT=54329
 readonly START_TIMEOUT=120
 # sun_path is 108 bytes including the terminating NUL.

@@ -10,22 +10,7 @@ extension Connection {
     /// Returns the number of rows copied.
     @discardableResult
     public func copyOut(_ query: SQLQuery, _ consume: ([UInt8]) async throws -> Void) async throws -> Int {
-        guard query.bindings.isEmpty else {
-            throw DatabaseError(code: .invalidParameter, message: "COPY cannot take bound parameters", query: query.sql)
-        }
-        let sql = query.sql
-        try await withHandle { conn in
-            guard let result = PQexec(conn, sql) else {
-                _ = try Connection.collect(nil, connection: conn, sql: sql)
-                return
-            }
-            guard PQresultStatus(result) == PGRES_COPY_OUT else {
-                // Not a COPY OUT: report the server's error (collect clears the result).
-                _ = try Connection.collect(result, connection: conn, sql: sql)
-                throw DatabaseError(code: .copyFailed, message: "the statement is not a COPY … TO STDOUT", query: sql)
-            }
-            PQclear(result)
-        }
+        let sql = try await startCopy(query, expecting: .out)
         var rows = 0
         while true {
             let chunk: CopyChunk = try await withHandle { conn in try Connection.readCopyChunk(conn, sql: sql) }
@@ -41,6 +26,36 @@ extension Connection {
             }
             if chunk.finished { return rows }
         }
+    }
+
+    private enum CopyDirection: Sendable {
+        case `in`, out
+    }
+
+    /// Sends a COPY statement and checks the server switched to the expected direction;
+    /// otherwise reports the server's error. Returns the statement's text.
+    private func startCopy(_ query: SQLQuery, expecting direction: CopyDirection) async throws -> String {
+        guard query.bindings.isEmpty else {
+            throw DatabaseError(code: .invalidParameter, message: "COPY cannot take bound parameters", query: query.sql)
+        }
+        let sql = query.sql
+        try await withHandle { conn in
+            guard let result = PQexec(conn, sql) else {
+                _ = try Connection.collect(nil, connection: conn, sql: sql)
+                return
+            }
+            guard PQresultStatus(result) == (direction == .out ? PGRES_COPY_OUT : PGRES_COPY_IN) else {
+                // Not the expected COPY: report the server's error (collect clears the result).
+                _ = try Connection.collect(result, connection: conn, sql: sql)
+                throw DatabaseError(
+                    code: .copyFailed,
+                    message: direction == .out
+                        ? "the statement is not a COPY … TO STDOUT" : "the statement is not a COPY … FROM STDIN",
+                    query: sql)
+            }
+            PQclear(result)
+        }
+        return sql
     }
 
     private struct CopyChunk: Sendable {
@@ -92,21 +107,7 @@ extension Connection {
     /// throws, the COPY is aborted and nothing it wrote is kept. Returns the rows copied.
     @discardableResult
     public func copyIn(_ query: SQLQuery, _ produce: (CopyInWriter) async throws -> Void) async throws -> Int {
-        guard query.bindings.isEmpty else {
-            throw DatabaseError(code: .invalidParameter, message: "COPY cannot take bound parameters", query: query.sql)
-        }
-        let sql = query.sql
-        try await withHandle { conn in
-            guard let result = PQexec(conn, sql) else {
-                _ = try Connection.collect(nil, connection: conn, sql: sql)
-                return
-            }
-            guard PQresultStatus(result) == PGRES_COPY_IN else {
-                _ = try Connection.collect(result, connection: conn, sql: sql)
-                throw DatabaseError(code: .copyFailed, message: "the statement is not a COPY … FROM STDIN", query: sql)
-            }
-            PQclear(result)
-        }
+        let sql = try await startCopy(query, expecting: .in)
         let writer = CopyInWriter(connection: self, sql: sql)
         do {
             try await produce(writer)
