@@ -80,14 +80,16 @@ struct ErrorsAndTransactionsTests {
             try await pool.execute("CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL)")
             try await pool.execute("INSERT INTO counter VALUES (1, 0)")
             let attempts = Counter()
-            // Each transaction reads, waits so that the others read the same value, then writes.
+            let firstReads = Barrier(parties: 4)
+            // Each transaction reads; the first attempts wait until all four have read the same
+            // value, so they must collide; then each writes.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<4 {
                     group.addTask {
                         try await pool.transaction(isolation: .serializable, retries: 20) { tx in
-                            await attempts.increment()
+                            let attempt = await attempts.increment()
                             let n: Int = try await tx.query("SELECT n FROM counter WHERE id = 1").rows[0].decode("n")
-                            try await tx.query("SELECT pg_sleep(0.05)")
+                            if attempt <= 4 { await firstReads.arrive() }
                             try await tx.execute("UPDATE counter SET n = \(n + 1) WHERE id = 1")
                         }
                     }
@@ -105,13 +107,14 @@ struct ErrorsAndTransactionsTests {
         try await TestDatabase.withDatabase(poolSize: 2) { pool, _ in
             try await pool.execute("CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL)")
             try await pool.execute("INSERT INTO counter VALUES (1, 0)")
+            let bothRead = Barrier(parties: 2)
             let outcomes = try await withThrowingTaskGroup(of: DatabaseError?.self) { group in
                 for _ in 0..<2 {
                     group.addTask {
                         do {
                             try await pool.transaction(isolation: .serializable) { tx in
                                 let n: Int = try await tx.query("SELECT n FROM counter WHERE id = 1").rows[0].decode("n")
-                                try await tx.query("SELECT pg_sleep(0.2)")
+                                await bothRead.arrive()
                                 try await tx.execute("UPDATE counter SET n = \(n + 1) WHERE id = 1")
                             }
                             return nil
@@ -131,5 +134,29 @@ struct ErrorsAndTransactionsTests {
 
 actor Counter {
     private(set) var value = 0
-    func increment() { value += 1 }
+    /// Returns the new value.
+    @discardableResult
+    func increment() -> Int {
+        value += 1
+        return value
+    }
+}
+
+/// Lets `parties` tasks wait until all of them have arrived.
+actor Barrier {
+    private let parties: Int
+    private var arrived = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(parties: Int) { self.parties = parties }
+
+    func arrive() async {
+        arrived += 1
+        if arrived >= parties {
+            waiting.forEach { $0.resume() }
+            waiting = []
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
 }
