@@ -19,7 +19,7 @@ public struct LinliCommand: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, DoctorCommand.self, CommunityCommand.self, DemoCommand.self, ImportCommand.self,
             JobsCommand.self,
-            SolveCommand.self, BenchCommand.self,
+            EraseCommand.self, SolveCommand.self, BenchCommand.self,
         ]
     )
     public init() {}

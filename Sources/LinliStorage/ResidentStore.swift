@@ -82,6 +82,13 @@ public struct ResidentStore: Sendable {
             """)
         if changed == 0 { throw StorageError.notFound("resident \(id) (or already erased)") }
         try await tx.execute("DELETE FROM resident_volunteer_preferences WHERE resident_id = \(id)")
+        // Nobody should still come to visit: the slots of open visits are cancelled too.
+        try await tx.execute(
+            """
+            UPDATE slots SET status = 'cancelled', note = '居民个人信息已删除 / resident data erased', version = version + 1
+            WHERE status = 'open' AND id IN (
+                SELECT slot_id FROM bookings WHERE resident_id = \(id) AND state IN ('requested', 'scheduled'))
+            """)
         try await tx.execute(
             """
             UPDATE bookings SET state = 'cancelled', state_reason = '居民个人信息已删除 / resident data erased', notes = NULL,

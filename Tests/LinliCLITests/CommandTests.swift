@@ -145,6 +145,47 @@ struct CommandTests {
     }
 }
 
+@Suite("Erasing a resident from the command line")
+struct EraseCommandTests {
+    @Test("erase resident removes personal data, keeps statistics, and needs --yes without a terminal")
+    func eraseResident() async throws {
+        try await TestDatabase.withDatabase { pool, configuration in
+            try await DemoData.load(pool: pool, migrationsDirectory: TestDatabase.migrationsDirectory)
+            let linli = Linli(databaseURL: configuration.connectionString)
+            let id: String = try await pool.query(
+                "SELECT id::text AS id FROM residents WHERE care_notes IS NOT NULL ORDER BY external_id LIMIT 1"
+            ).rows[0].decode("id")
+            let unconfirmed = try linli.run(["erase", "resident", id, "--community", "demo"])
+            #expect(unconfirmed.status != 0 && unconfirmed.errors.contains("--yes"))
+            let badID = try linli.run(["erase", "resident", "not-a-uuid", "--community", "demo", "--yes"])
+            #expect(badID.status == 2)
+            let erased = try linli.run(["erase", "resident", id, "--community", "demo", "--yes"])
+            #expect(erased.status == 0, "\(erased.errors)")
+            let row = try await pool.query(
+                "SELECT name, phone, address, care_notes, erased_at IS NOT NULL AS erased, sex FROM residents WHERE id = \(id)::uuid"
+            ).rows[0]
+            #expect(try row.decode("name", as: String.self) == "已删除")
+            #expect(try row.decode("phone", as: String?.self) == nil)
+            #expect(try row.decode("address", as: String?.self) == nil)
+            #expect(try row.decode("care_notes", as: String?.self) == nil)
+            #expect(try row.decode("erased", as: Bool.self))
+            let open: Int = try await pool.query(
+                "SELECT count(*) AS n FROM bookings WHERE resident_id = \(id)::uuid AND state IN ('requested', 'scheduled')"
+            ).rows[0].decode("n")
+            #expect(open == 0)
+            let openSlots: Int = try await pool.query(
+                """
+                SELECT count(*) AS n FROM slots s JOIN bookings b ON b.slot_id = s.id
+                WHERE b.resident_id = \(id)::uuid AND s.status = 'open' AND s.starts_at > now()
+                """
+            ).rows[0].decode("n")
+            #expect(openSlots == 0, "no future visit to an erased resident stays open")
+            let again = try linli.run(["erase", "resident", id, "--community", "demo", "--yes"])
+            #expect(again.status == 1 && again.errors.contains("already erased"))
+        }
+    }
+}
+
 @Suite("Scheduler commands")
 struct SchedulerCommandTests {
     let linli = Linli(databaseURL: "postgresql://unused@127.0.0.1:1/unused")
