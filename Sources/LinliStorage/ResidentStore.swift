@@ -52,11 +52,7 @@ public struct ResidentStore: Sendable {
             """
         ).rows
         guard let row = rows.first else {
-            let exists: Bool = try await tx.query("SELECT EXISTS (SELECT 1 FROM residents WHERE id = \(r.id)) AS e").rows[0]
-                .decode("e")
-            throw exists
-                ? StorageError(code: .staleVersion, message: "resident \(r.id) was changed by someone else; reload and try again")
-                : StorageError.notFound("resident \(r.id)")
+            throw try await StorageError.staleOrMissing(table: "residents", id: r.id, name: "resident", on: tx)
         }
         return try row.decode("version")
     }

@@ -1,4 +1,5 @@
 import LinliDatabase
+import LinliDomain
 
 /// A storage failure in terms a caller can act on, with the database's diagnostics kept.
 /// The HTTP layer maps `code` to a status (conflict → 409, notFound → 404, invalid → 422).
@@ -67,6 +68,20 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
             code = error.isConnectionFailure || error.code == .poolTimedOut || error.code == .poolClosed ? .unavailable : .failed
         }
         self.init(code: code, message: error.message, constraint: error.constraint, underlying: error)
+    }
+
+    /// Why an update guarded by `version` changed no row: someone else changed the row since
+    /// it was read (`.staleVersion`), or it does not exist in this community (`.notFound`).
+    static func staleOrMissing<Entity>(
+        table: String, id: ID<Entity>, name: String, on tx: Connection
+    ) async throws
+        -> StorageError
+    {
+        let exists: Bool = try await tx.query("SELECT EXISTS (SELECT 1 FROM \(identifier: table) WHERE id = \(id)) AS e")
+            .rows[0].decode("e")
+        return exists
+            ? StorageError(code: .staleVersion, message: "\(name) \(id) was changed by someone else; reload and try again")
+            : StorageError.notFound("\(name) \(id)")
     }
 
     static func notFound(_ what: String) -> StorageError {

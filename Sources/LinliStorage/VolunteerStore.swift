@@ -56,7 +56,9 @@ public struct VolunteerStore: Sendable {
             RETURNING version
             """
         ).rows
-        guard let row = rows.first else { throw try await Self.missingOrStale(v.id, on: tx) }
+        guard let row = rows.first else {
+            throw try await StorageError.staleOrMissing(table: "volunteers", id: v.id, name: "volunteer", on: tx)
+        }
         return try row.decode("version")
     }
 
@@ -79,14 +81,6 @@ public struct VolunteerStore: Sendable {
             WHERE id = \(id)
             """)
         if changed == 0 { throw StorageError.notFound("volunteer \(id)") }
-    }
-
-    static func missingOrStale(_ id: ID<Volunteer>, on tx: Connection) async throws -> StorageError {
-        let exists: Bool = try await tx.query("SELECT EXISTS (SELECT 1 FROM volunteers WHERE id = \(id)) AS e").rows[0]
-            .decode("e")
-        return exists
-            ? StorageError(code: .staleVersion, message: "volunteer \(id) was changed by someone else; reload and try again")
-            : StorageError.notFound("volunteer \(id)")
     }
 
     // MARK: Skills
