@@ -34,6 +34,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", exact: "0.9.20"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // libpq from Debian's libpq-dev. Only LinliDatabase imports it.
@@ -79,6 +82,20 @@ let package = Package(
             dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: strict
         ),
+        // Delivering one message: SMS webhook, WeCom group robot, sendmail, or the outbox. No SQL.
+        .target(
+            name: "LinliChannels",
+            dependencies: [
+                "LinliSettings",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "LinliStorage",
             dependencies: [
@@ -105,13 +122,47 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Reminders and notices: planned in the transaction of the change that causes them,
+        // sent by the worker through LinliChannels; the outbox, the call list and replies.
+        .target(
+            name: "LinliReminders",
+            dependencies: [
+                "LinliChannels",
+                "LinliDatabase",
+                "LinliDomain",
+                "LinliJobs",
+                "LinliStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The worker process's composition: every job kind and its handler, in one ServiceGroup.
+        .target(
+            name: "LinliWorker",
+            dependencies: [
+                "LinliChannels",
+                "LinliDatabase",
+                "LinliJobs",
+                "LinliReminders",
+                "LinliSettings",
+                "LinliStorage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "LinliAPI",
             dependencies: [
+                "LinliChannels",
+                "LinliReminders",
                 "LinliDatabase",
                 "LinliStorage",
                 "LinliSettings",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -122,6 +173,8 @@ let package = Package(
         .target(
             name: "LinliCLI",
             dependencies: [
+                "LinliChannels",
+                "LinliReminders",
                 "LinliScheduler",
                 "LinliDatabase",
                 "LinliJobs",
@@ -153,7 +206,7 @@ let package = Package(
         .executableTarget(
             name: "linli-worker",
             dependencies: [
-                "LinliJobs", "LinliSettings",
+                "LinliWorker", "LinliSettings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -163,7 +216,7 @@ let package = Package(
         // Test support: throwaway databases cloned from a migrated template.
         .target(
             name: "LinliTestSupport",
-            dependencies: ["LinliDatabase", "LinliStorage", "LinliSettings"],
+            dependencies: ["LinliDatabase", "LinliDomain", "LinliStorage", "LinliSettings"],
             path: "Tests/LinliTestSupport",
             swiftSettings: strict
         ),
@@ -203,9 +256,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "LinliRemindersTests",
+            dependencies: [
+                "LinliReminders", "LinliChannels", "LinliJobs", "LinliStorage", "LinliTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "LinliAPITests",
             dependencies: [
-                "LinliAPI", "LinliJobs", "LinliTestSupport",
+                "LinliAPI", "LinliJobs", "LinliWorker", "LinliTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

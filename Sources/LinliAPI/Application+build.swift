@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LinliDatabase
+import LinliReminders
 import LinliSettings
 import LinliStorage
 import Logging
@@ -50,5 +51,7 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     router.add(middleware: MetricsMiddleware())
     let health = HealthController(pool: dependencies.pool, migrator: dependencies.migrator, metrics: dependencies.metrics)
     health.addRoutes(to: router)
+    RepliesController(replies: Replies(store: Store(pool: dependencies.pool)), secret: settings.replyWebhookSecret)
+        .addRoutes(to: router)
     return router
 }

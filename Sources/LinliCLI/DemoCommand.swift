@@ -1,4 +1,5 @@
 import ArgumentParser
+import LinliReminders
 import LinliSettings
 import LinliStorage
 
@@ -22,7 +23,16 @@ struct DemoCommand: AsyncParsableCommand {
                     }
                     let directory = try Migrator.locateDirectory(configured: context.settings.migrationsDirectory)
                     let loaded = try await DemoData.load(pool: context.pool, migrationsDirectory: directory)
-                    print(loaded ? "loaded the demo community 幸福里社区 (code: demo)" : "the demo community is already loaded")
+                    guard loaded else { return print("the demo community is already loaded") }
+                    // Its published rosters were written by SQL: plan their reminders as publishing does.
+                    let planned = try await Store(pool: context.pool).transaction(.administrator()) { tx in
+                        var total = 0
+                        for roster in try await RosterStore().publishedRosters(communityCode: "demo", on: tx) {
+                            total += try await ReminderPlanner().planRoster(roster, on: tx).reminders
+                        }
+                        return total
+                    }
+                    print("loaded the demo community 幸福里社区 (code: demo); \(planned) reminders planned")
                 }
             }
         }

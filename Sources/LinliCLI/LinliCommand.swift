@@ -18,7 +18,7 @@ public struct LinliCommand: AsyncParsableCommand {
         version: LinliVersion.current,
         subcommands: [
             MigrateCommand.self, DoctorCommand.self, CommunityCommand.self, DemoCommand.self, ImportCommand.self,
-            JobsCommand.self,
+            JobsCommand.self, RemindersCommand.self,
             EraseCommand.self, SolveCommand.self, BenchCommand.self,
         ]
     )

@@ -31,10 +31,12 @@ public struct NewJob: Sendable {
     /// Run no earlier than this; nil: now (by the database's clock).
     public var runAt: Date?
     public var maxAttempts: Int
+    /// What the job is about (e.g. `slot:<id>`), so a change can cancel the jobs it makes pointless.
+    public var subject: String?
 
     public init<Payload: Encodable>(
         kind: String, payload: Payload, uniqueKey: String? = nil, communityID: ID<Community>? = nil, priority: Int = 0,
-        runAt: Date? = nil, maxAttempts: Int = 8
+        runAt: Date? = nil, maxAttempts: Int = 8, subject: String? = nil
     ) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -46,6 +48,7 @@ public struct NewJob: Sendable {
         self.priority = priority
         self.runAt = runAt
         self.maxAttempts = maxAttempts
+        self.subject = subject
     }
 }
 
@@ -116,9 +119,9 @@ public struct JobQueue: Sendable {
     public static func enqueue(_ job: NewJob, on tx: Connection) async throws -> Int64? {
         let rows = try await tx.query(
             """
-            INSERT INTO jobs (kind, payload, unique_key, community_id, priority, run_at, max_attempts)
+            INSERT INTO jobs (kind, payload, unique_key, community_id, priority, run_at, max_attempts, subject)
             VALUES (\(job.kind), \(job.payload)::jsonb, \(job.uniqueKey), \(job.communityID), \(job.priority),
-                    coalesce(\(job.runAt)::timestamptz, now()), \(job.maxAttempts))
+                    coalesce(\(job.runAt)::timestamptz, now()), \(job.maxAttempts), \(job.subject))
             ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING
             RETURNING id
             """
@@ -134,13 +137,15 @@ public struct JobQueue: Sendable {
         try await store.transaction(.administrator()) { tx in try await Self.enqueue(job, on: tx) }
     }
 
-    /// Cancels pending jobs whose unique key starts with `prefix` (a cancelled booking's reminders).
+    /// Cancels the pending jobs about `subject` (a cancelled slot's reminders), in the
+    /// caller's transaction; returns how many.
     @discardableResult
-    public static func cancelPending(uniqueKeyPrefix prefix: String, on tx: Connection) async throws -> Int {
+    public static func cancelPending(subject: String, kinds: [String]? = nil, on tx: Connection) async throws -> Int {
         try await tx.execute(
             """
             UPDATE jobs SET state = 'cancelled', finished_at = now(), last_error = 'cancelled before it ran'
-            WHERE state = 'pending' AND unique_key IS NOT NULL AND left(unique_key, length(\(prefix))) = \(prefix)
+            WHERE state = 'pending' AND subject = \(subject)
+              AND (\(kinds)::text[] IS NULL OR kind = ANY(\(kinds)::text[]))
             """)
     }
 
@@ -243,6 +248,19 @@ public struct JobQueue: Sendable {
                 WHERE id = \(job.id) AND state = 'running' AND locked_by = \(worker)
                 """)
             try await tx.notify(Self.channel, payload: job.kind)
+        }
+    }
+
+    /// Puts a running job back to wait until `date` (quiet hours, say); the attempt does not
+    /// count. False when this worker no longer holds it.
+    public func reschedule(_ job: Job, worker: String, to date: Date, note: String) async throws -> Bool {
+        try await store.transaction(.administrator()) { tx in
+            try await tx.execute(
+                """
+                UPDATE jobs SET state = 'pending', run_at = \(date), attempts = greatest(attempts - 1, 0), locked_by = NULL,
+                    locked_until = NULL, last_error = left(\(note), 2000)
+                WHERE id = \(job.id) AND state = 'running' AND locked_by = \(worker)
+                """) == 1
         }
     }
 

@@ -9,6 +9,18 @@ import Synchronization
 /// completes it.
 public typealias JobHandler = @Sendable (Job) async throws -> Void
 
+/// Thrown by a handler that cannot do its work yet (a reminder due inside quiet hours): the
+/// job waits until `until` and the attempt does not count as a failure.
+public struct JobDeferral: Error, Sendable, CustomStringConvertible {
+    public let until: Date
+    public let reason: String
+    public init(until: Date, reason: String) {
+        self.until = until
+        self.reason = reason
+    }
+    public var description: String { "deferred until \(until): \(reason)" }
+}
+
 /// Consumes the job queue: claims due jobs up to `concurrency` at a time, runs their handlers
 /// while renewing the lease, and records the outcome. It wakes on `NOTIFY linli_jobs` but
 /// polls every `pollInterval` as well, so it recovers by itself after the database restarts
@@ -150,6 +162,10 @@ public struct JobRunner: Service {
                 _ = error
                 try await queue.release(job, worker: options.worker)
                 logger.info("released job at shutdown", metadata: metadata)
+            case .failure(let deferral as JobDeferral):
+                if try await !queue.reschedule(job, worker: options.worker, to: deferral.until, note: deferral.description) {
+                    logger.warning("job deferred after its lease passed to another worker", metadata: metadata)
+                }
             case .failure(let error as LostLease):
                 _ = error
                 logger.warning("lost the lease of a running job", metadata: metadata)

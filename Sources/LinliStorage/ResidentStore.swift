@@ -92,6 +92,14 @@ public struct ResidentStore: Sendable {
             WHERE resident_id = \(id) AND state IN ('requested', 'scheduled')
             """)
         try await tx.execute("UPDATE bookings SET notes = NULL WHERE resident_id = \(id)")
+        // Messages to and about the resident's visits name them and their address.
+        try await tx.execute(
+            """
+            UPDATE messages SET body = '（内容已随居民个人信息删除 / erased with the resident''s data）', address = NULL
+            WHERE resident_id = \(id)
+               OR slot_id IN (SELECT slot_id FROM bookings WHERE resident_id = \(id) AND slot_id IS NOT NULL)
+            """)
+        try await tx.execute("UPDATE call_marks SET note = NULL WHERE resident_id = \(id)")
         try await tx.execute("UPDATE booking_recurrences SET is_active = false, notes = NULL WHERE resident_id = \(id)")
     }
 

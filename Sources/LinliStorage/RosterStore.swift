@@ -100,6 +100,16 @@ public struct RosterStore: Sendable {
         ).rows.first.map(Self.roster)
     }
 
+    /// The published versions of every week of the community with `code`, by week.
+    public func publishedRosters(communityCode code: String, on tx: Connection) async throws -> [ID<Roster>] {
+        try await tx.query(
+            """
+            SELECT r.id FROM rosters r JOIN communities c ON c.id = r.community_id
+            WHERE c.code = \(code) AND r.state = 'published' ORDER BY r.week_start
+            """
+        ).rows.map { try $0.decode("id") }
+    }
+
     /// Publishes a draft: the version published before it becomes superseded and its assignments
     /// stop being live, then this one's assignments go live. A live assignment that overlaps
     /// another live one of the same volunteer is `.doubleBooking` and nothing changes. A draft

@@ -84,7 +84,8 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
             : StorageError.notFound("\(name) \(id)")
     }
 
-    static func notFound(_ what: String) -> StorageError {
+    /// `what` (e.g. "slot <id>") is not there, or not in this community.
+    public static func notFound(_ what: String) -> StorageError {
         StorageError(code: .notFound, message: "\(what) does not exist in this community")
     }
 

@@ -1,12 +1,12 @@
 import Foundation
-import LinliJobs
 import LinliSettings
+import LinliWorker
 import Logging
 import ServiceLifecycle
 
 /// The worker: reads its settings and runs what `buildWorker` builds until SIGTERM/SIGINT.
 @main
-struct LinliWorker {
+struct LinliWorkerMain {
     static func main() async {
         do {
             let settings = try await LinliSettings.load()

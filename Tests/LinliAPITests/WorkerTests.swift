@@ -3,6 +3,7 @@ import LinliDatabase
 import LinliJobs
 import LinliSettings
 import LinliTestSupport
+import LinliWorker
 import ServiceLifecycle
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import LinliDatabase
 import LinliDomain
 import LinliStorage
+import LinliTestSupport
 import Testing
 
 @Suite("Booking and booking recurrence stores")

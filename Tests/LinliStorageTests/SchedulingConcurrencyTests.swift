@@ -2,6 +2,7 @@ import Foundation
 import LinliDatabase
 import LinliDomain
 import LinliStorage
+import LinliTestSupport
 import Testing
 
 /// Writers on separate connections (`linli_app`), each inside its own open transaction, released

@@ -1,25 +1,28 @@
+import LinliChannels
 import LinliDatabase
+import LinliJobs
+import LinliReminders
 import LinliSettings
 import LinliStorage
 import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// Builds the worker process: the pool and the worker loop in one `ServiceGroup` that stops
-/// gracefully on SIGTERM or SIGINT. `linli-worker` runs it; tests call it too.
+/// Builds the worker process: the pool, the channels, the job runner with every kind of job
+/// the worker knows, and the heartbeat, in one `ServiceGroup` that stops gracefully on
+/// SIGTERM or SIGINT. `linli-worker` runs it; tests call it too.
 public func buildWorker(settings: LinliSettings, logger: Logger) throws -> ServiceGroup {
     let pool = try settings.makePool(applicationName: "linli-worker", asApplication: true, logger: logger)
+    let store = Store(pool: pool)
     let worker = WorkerService(
         pool: pool,
         options: .init(
             instanceName: settings.instanceName, version: LinliVersion.current,
             heartbeatInterval: .milliseconds(Int(settings.workerHeartbeatSeconds * 1000))),
         logger: logger)
-    let queue = JobQueue(store: Store(pool: pool))
-    let handlers: [String: JobHandler] = [
-        MaintenanceJobs.purgeKind: MaintenanceJobs.purgeHandler(
-            queue: queue, retention: .seconds(Int64(settings.jobRetentionDays) * 86_400), logger: logger)
-    ]
+    let queue = JobQueue(store: store, options: .init(lease: .milliseconds(Int64(settings.jobLeaseSeconds * 1000))))
+    let channels = Channels(configuration: ChannelConfiguration(settings: settings))
+    let handlers = workerHandlers(store: store, queue: queue, channels: channels, settings: settings, logger: logger)
     let runner = JobRunner(
         queue: queue, handlers: handlers,
         options: .init(worker: settings.instanceName, concurrency: settings.workerConcurrency), logger: logger)
@@ -27,11 +30,32 @@ public func buildWorker(settings: LinliSettings, logger: Logger) throws -> Servi
     return ServiceGroup(
         configuration: .init(
             services: [
-                .init(service: PoolService(pool: pool)), .init(service: worker), .init(service: runner),
-                .init(service: scheduler),
+                .init(service: PoolService(pool: pool)), .init(service: ChannelsService(channels: channels)),
+                .init(service: worker), .init(service: runner), .init(service: scheduler),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
+}
+
+/// Every job kind the worker runs, and its handler.
+func workerHandlers(
+    store: Store, queue: JobQueue, channels: Channels, settings: LinliSettings, logger: Logger
+) -> [String: JobHandler] {
+    [
+        MaintenanceJobs.purgeKind: MaintenanceJobs.purgeHandler(
+            queue: queue, retention: .seconds(Int64(settings.jobRetentionDays) * 86_400), logger: logger),
+        ReminderPlanner.jobKind: ReminderSender(store: store, channels: channels, logger: logger).handler,
+    ]
+}
+
+/// Shuts the channels' HTTP client down after the job runner has stopped.
+struct ChannelsService: Service {
+    let channels: Channels
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await channels.shutdown()
+    }
 }
 
 /// Enqueues the daily maintenance jobs at start-up and then every hour (unique keys make the
