@@ -3,6 +3,7 @@
 // Dependency direction (see ARCHITECTURE.md):
 //   executables → LinliCLI / LinliAPI / LinliJobs → LinliStorage → LinliDatabase → CLibPQ
 //   LinliScheduler depends on nothing but Foundation; LinliSettings on swift-configuration.
+//   LinliImport and LinliExport (file formats) know no SQL or HTTP; LinliStorage uses their row types.
 
 import PackageDescription
 
@@ -96,11 +97,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // CSV, XLSX, JSON and iCalendar writers and the exports' rows; no SQL, no HTTP.
+        .target(
+            name: "LinliExport",
+            dependencies: ["LinliDomain", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strict
+        ),
         .target(
             name: "LinliStorage",
             dependencies: [
                 "LinliDatabase",
                 "LinliDomain",
+                "LinliExport",
                 "LinliImport",
                 "LinliSettings",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -179,6 +187,7 @@ let package = Package(
                 "LinliDatabase",
                 "LinliJobs",
                 "LinliDomain",
+                "LinliExport",
                 "LinliImport",
                 "LinliStorage",
                 "LinliSettings",
@@ -218,6 +227,7 @@ let package = Package(
             name: "LinliTestSupport",
             dependencies: ["LinliDatabase", "LinliDomain", "LinliStorage", "LinliSettings"],
             path: "Tests/LinliTestSupport",
+            exclude: ["Validators"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -232,8 +242,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "LinliExportTests",
+            dependencies: [
+                "LinliExport", "LinliImport", "LinliTestSupport",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "LinliStorageTests",
-            dependencies: ["LinliStorage", "LinliTestSupport", "LinliCLI"],
+            dependencies: ["LinliStorage", "LinliExport", "LinliTestSupport", "LinliCLI"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -243,7 +261,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LinliCLITests",
-            dependencies: ["LinliTestSupport", "LinliStorage"],
+            dependencies: ["LinliTestSupport", "LinliStorage", "LinliExport", "LinliImport"],
             swiftSettings: strict
         ),
         .testTarget(

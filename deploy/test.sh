@@ -44,6 +44,26 @@ if [[ "${LINLI_TEST_LINT:-1}" != 0 ]]; then
     swift format lint --strict --recursive --parallel Sources Tests Package.swift
 fi
 
+# The export tests check ICS and XLSX files with independent readers (Python's icalendar and
+# openpyxl). Install them when missing: with pip, else in a virtual environment here. Only when
+# both fail (offline) are those checks skipped, and this says so.
+LINLI_TEST_PYTHON=python3
+if ! python3 -c 'import icalendar, openpyxl' 2>/dev/null; then
+    say "installing the export tests' validators: pip install icalendar openpyxl"
+    if PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check icalendar openpyxl \
+        >"$WORK/pip.log" 2>&1 && python3 -c 'import icalendar, openpyxl' 2>/dev/null; then
+        :
+    elif python3 -m venv "$WORK/venv" >>"$WORK/pip.log" 2>&1 &&
+        "$WORK/venv/bin/python3" -m pip install --quiet --disable-pip-version-check icalendar openpyxl >>"$WORK/pip.log" 2>&1; then
+        LINLI_TEST_PYTHON="$WORK/venv/bin/python3"
+    else
+        tail -n 3 "$WORK/pip.log" >&2 || true
+        say "SKIPPING the icalendar and openpyxl checks of exported files: pip could not install them (offline?)"
+        export LINLI_TEST_SKIP_PYTHON_VALIDATORS=1
+    fi
+fi
+export LINLI_TEST_PYTHON
+
 say "building (warnings are errors)"
 swift build --build-tests >&2
 

@@ -34,12 +34,7 @@ struct EraseCommand: AsyncParsableCommand {
                 let context = try await CommandContext.make()
                 try await context.run { context in
                     let store = Store(pool: context.pool)
-                    guard
-                        let target = try await store.transaction(
-                            .administrator(), { tx in try await OrganisationStore().community(code: community, on: tx) })
-                    else {
-                        throw ValidationError("no community with code '\(community)' (linli community list shows them)")
-                    }
+                    let target = try await context.community(code: community)
                     try await store.transaction(.community(target.id)) { tx in
                         try await ResidentStore().erase(residentID, on: tx)
                     }

@@ -45,15 +45,7 @@ struct ImportCommand: AsyncParsableCommand {
             let context = try await CommandContext.make()
             try await context.run { context in
                 let store = Store(pool: context.pool)
-                guard
-                    let target = try await store.transaction(
-                        .administrator(),
-                        { tx in
-                            try await OrganisationStore().community(code: community, on: tx)
-                        })
-                else {
-                    throw ValidationError("no community with code '\(community)' (linli community list shows them)")
-                }
+                let target = try await context.community(code: community)
                 let year = Calendar(identifier: .gregorian).component(.year, from: Date())
                 let importer = PeopleImporter(store: store)
                 let started = ContinuousClock.now

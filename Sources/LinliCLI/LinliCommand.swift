@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import LinliDatabase
+import LinliDomain
+import LinliExport
 import LinliSettings
 import LinliStorage
 import Logging
@@ -19,7 +21,8 @@ public struct LinliCommand: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, DoctorCommand.self, CommunityCommand.self, DemoCommand.self, ImportCommand.self,
             JobsCommand.self, RemindersCommand.self,
-            EraseCommand.self, SolveCommand.self, BenchCommand.self,
+            EraseCommand.self, ExportCommand.self, BackupCommand.self, RestoreCommand.self, SolveCommand.self,
+            BenchCommand.self, CompletionCommand.self,
         ]
     )
     public init() {}
@@ -44,6 +47,17 @@ struct CommandContext {
     func migrator() throws -> Migrator {
         let directory = try Migrator.locateDirectory(configured: settings.migrationsDirectory)
         return Migrator(pool: pool, migrations: try Migrator.load(directory: directory), logger: logger)
+    }
+
+    /// The community with this code, or a usage error naming it.
+    func community(code: String) async throws -> Community {
+        let found = try await Store(pool: pool).transaction(.administrator()) { tx in
+            try await OrganisationStore().community(code: code, on: tx)
+        }
+        guard let found else {
+            throw ValidationError("没有代码为「\(code)」的社区 / no community with code '\(code)' (linli community list shows them)")
+        }
+        return found
     }
 
     /// Runs `body` and closes the pool whether it succeeds or not.
@@ -80,13 +94,20 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
         FileHandle.standardError.write(Data((line + "\n").utf8))
         throw ExitCode.failure
     } catch let error as MigrationError {
-        FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
-        throw ExitCode.failure
+        throw failure(error.message)
     } catch let error as StorageError {
-        FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
-        throw ExitCode.failure
+        throw failure(error.message)
+    } catch let error as BackupError {
+        throw failure(error.message)
+    } catch let error as ExportError {
+        throw failure("\(error.zh)\nerror: \(error.en)")
     } catch let error as SettingsError {
-        FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-        throw ExitCode.failure
+        throw failure(error.description)
     }
+}
+
+/// Writes "error: …" to standard error; the exit status to throw.
+private func failure(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    return ExitCode.failure
 }

@@ -44,6 +44,27 @@ public struct ConnectionConfiguration: Sendable, CustomStringConvertible {
 
     public var description: String { redactedDescription }
 
+    /// How a PostgreSQL client program (`pg_dump`, `pg_restore`, `psql`) reaches the same
+    /// database: `dbname` for its `--dbname` argument, without the password, and the variables
+    /// to add to its environment (the password goes in `PGPASSWORD`, so it never appears in a
+    /// process list or a log). Settings not in the string come from the `PG*` variables and
+    /// `.pgpass` in the program's inherited environment, as they do here.
+    /// `options` are added to the server options (`-c name=value …`) the string may already set.
+    public func clientProgramConnection(options: String? = nil) throws -> ClientProgramConnection {
+        var parsed = try Self.parse(connectionString)
+        var environment: [String: String] = [:]
+        if let password = parsed.removeValue(forKey: "password") { environment["PGPASSWORD"] = password }
+        if let options {
+            parsed["options"] = [parsed["options"], options].compactMap { $0 }.joined(separator: " ")
+        }
+        if parsed["application_name"] == nil { parsed["fallback_application_name"] = applicationName }
+        let dbname = parsed.sorted { $0.key < $1.key }.map { key, value in
+            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+            return "\(key)='\(escaped)'"
+        }.joined(separator: " ")
+        return ClientProgramConnection(dbname: dbname, environment: environment)
+    }
+
     /// The options libpq reads from `string` (only those set in it).
     static func parse(_ string: String) throws -> [String: String] {
         guard !string.isEmpty else { return [:] }
@@ -70,4 +91,12 @@ public struct ConnectionConfiguration: Sendable, CustomStringConvertible {
         }
         return out
     }
+}
+
+/// The connection settings for a PostgreSQL client program, from `clientProgramConnection`.
+public struct ClientProgramConnection: Sendable, Equatable {
+    /// A libpq `key='value'` string for `--dbname`; it holds no password.
+    public let dbname: String
+    /// Variables to add to the program's environment (`PGPASSWORD` when the string had one).
+    public let environment: [String: String]
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LinliDatabase
 import LinliDomain
+import LinliExport
 
 /// Service hours (志愿服务时长, the 时间银行 record) from the append-only `service_hours` ledger:
 /// totals per volunteer, per patrol team and per home grid, and a volunteer's entries. A period
@@ -129,6 +130,56 @@ public struct HoursReport: Sendable {
                 assignmentID: try row.decode("assignment_id"), kind: try row.decode("service_kind"),
                 servedAt: try row.decode("served_at"), minutes: try row.decode("minutes"),
                 reason: try row.decode("reason"))
+        }
+    }
+
+    /// The report's totals with names, for exports: per volunteer (with phone and home grid),
+    /// per patrol team or per home grid, most minutes first, read from a server-side cursor
+    /// and handed over `batchSize` lines at a time. Returns the number of lines.
+    @discardableResult
+    public func lines(
+        by grouping: HoursGrouping, from: LocalDate, through: LocalDate, kind: ServiceKind? = nil, batchSize: Int = 500,
+        on tx: Connection, _ consume: ([HoursLine]) async throws -> Void
+    ) async throws -> Int {
+        let query: SQLQuery
+        switch grouping {
+        case .volunteer:
+            query = """
+                SELECT v.id::text AS id, v.external_id AS code, v.name, v.phone, g.name AS grid,
+                       sum(h.minutes)::bigint AS minutes, count(*)::bigint AS n
+                FROM service_hours h JOIN volunteers v ON v.id = h.volunteer_id LEFT JOIN grids g ON g.id = v.home_grid_id
+                \(Self.period(from, through, kind))
+                GROUP BY v.id, g.name
+                ORDER BY minutes DESC, v.name, v.id
+                """
+        case .team:
+            query = """
+                SELECT t.id::text AS id, NULL::text AS code, t.name, NULL::text AS phone, NULL::text AS grid,
+                       sum(h.minutes)::bigint AS minutes, count(DISTINCT h.volunteer_id)::bigint AS n
+                FROM service_hours h JOIN patrol_team_members m ON m.volunteer_id = h.volunteer_id
+                JOIN patrol_teams t ON t.id = m.team_id
+                \(Self.period(from, through, kind))
+                GROUP BY t.id
+                ORDER BY minutes DESC, t.name, t.id
+                """
+        case .grid:
+            query = """
+                SELECT g.id::text AS id, g.code, coalesce(g.name, '（无网格）(no home grid)') AS name, NULL::text AS phone,
+                       NULL::text AS grid, sum(h.minutes)::bigint AS minutes, count(DISTINCT h.volunteer_id)::bigint AS n
+                FROM service_hours h JOIN volunteers v ON v.id = h.volunteer_id LEFT JOIN grids g ON g.id = v.home_grid_id
+                \(Self.period(from, through, kind))
+                GROUP BY g.id
+                ORDER BY minutes DESC, g.code NULLS LAST
+                """
+        }
+        return try await tx.forEachBatch(of: query, batchSize: batchSize) { rows in
+            try await consume(
+                rows.map { row in
+                    HoursLine(
+                        grouping: grouping, id: try row.decode("id"), code: try row.decode("code"),
+                        name: try row.decode("name"), phone: try row.decode("phone"), grid: try row.decode("grid"),
+                        minutes: try row.decode("minutes"), count: try row.decode("n"))
+                })
         }
     }
 
