@@ -1,8 +1,11 @@
 import ArgumentParser
 import Foundation
+import LinliChannels
 import LinliDatabase
 import LinliSettings
 import LinliStorage
+
+extension ChannelKind: ExpressibleByArgument {}
 
 /// `linli doctor`: checks an installation and says what to fix.
 struct DoctorCommand: AsyncParsableCommand {
@@ -11,9 +14,24 @@ struct DoctorCommand: AsyncParsableCommand {
         abstract: "Check configuration, database, migrations, row-level security, worker, job queue, clock and disk.",
         discussion: """
             Prints one line per check, ✓ or ✗ with what to do, and exits 1 if any check fails.
-            Example:
+            Message channels are listed as configured or falling back to the outbox; with
+            --test-channel and --test-to, a test message goes through that channel.
+            Examples:
               linli doctor
+              linli doctor --test-channel sms --test-to 13800000000
             """)
+
+    @Option(help: "Send a test message through this channel: sms, wecom (robot key as --test-to) or email.")
+    var testChannel: ChannelKind?
+    @Option(help: "Where the test message goes: a phone number, a WeCom robot key, or an e-mail address.")
+    var testTo: String?
+
+    func validate() throws {
+        if (testChannel == nil) != (testTo == nil) {
+            throw ValidationError("--test-channel and --test-to go together")
+        }
+        if testChannel == .outbox { throw ValidationError("--test-channel must be sms, wecom or email") }
+    }
 
     struct Check {
         let ok: Bool
@@ -36,6 +54,7 @@ struct DoctorCommand: AsyncParsableCommand {
             checks.append(Check(ok: false, text: "configuration: \(error) — fix the setting named, see deploy/env.example"))
             throw ExitCode.failure
         }
+        await checkChannels(settings: settings, into: &checks)
         do {
             let context = try await CommandContext.make()
             try await context.run { context in
@@ -169,6 +188,41 @@ struct DoctorCommand: AsyncParsableCommand {
                             + (share > 0.1 ? "" : " — free space or grow the disk before PostgreSQL stops")))
             }
         }
+    }
+
+    /// Which channels are configured, and a test message if asked for.
+    private func checkChannels(settings: LinliSettings, into checks: inout [Check]) async {
+        let channels = Channels(configuration: ChannelConfiguration(settings: settings))
+        let names: [(ChannelKind, String)] = [(.sms, "SMS webhook"), (.wecom, "WeCom robot"), (.email, "e-mail (sendmail)")]
+        let configured = names.filter { channels.isConfigured($0.0) }.map(\.1)
+        let outbox = names.filter { !channels.isConfigured($0.0) }.map(\.1)
+        checks.append(
+            Check(
+                ok: true,
+                text: "message channels: "
+                    + (configured.isEmpty ? "none configured" : "configured: \(configured.joined(separator: ", "))")
+                    + (outbox.isEmpty ? "" : "; to the outbox (staff pass them on): \(outbox.joined(separator: ", "))")))
+        if let kind = testChannel, let address = testTo {
+            let message = OutgoingMessage(
+                idempotencyKey: "linli-doctor-\(UUID().uuidString.lowercased())", kind: kind, address: address,
+                subject: "邻里测试消息 / Linli test message", body: "【邻里】这是一条测试消息。/ [Linli] This is a test message.")
+            if !channels.isConfigured(kind) {
+                checks.append(
+                    Check(
+                        ok: false,
+                        text:
+                            "test message: the \(kind.rawValue) channel is not configured — set its LINLI_* settings (deploy/env.example)"
+                    ))
+            } else {
+                do {
+                    _ = try await channels.channel(for: kind).deliver(message)
+                    checks.append(Check(ok: true, text: "test message accepted by the \(kind.rawValue) channel for \(address)"))
+                } catch {
+                    checks.append(Check(ok: false, text: "test message through \(kind.rawValue) failed: \(error)"))
+                }
+            }
+        }
+        try? await channels.shutdown()
     }
 
     static func print(_ checks: [Check]) {
