@@ -105,6 +105,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Solving a community's stored week with the scheduler: loading, runs, drafts, re-plan.
+        .target(
+            name: "LinliRostering",
+            dependencies: [
+                "LinliDatabase",
+                "LinliDomain",
+                "LinliJobs",
+                "LinliScheduler",
+                "LinliStorage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "LinliAPI",
             dependencies: [
@@ -127,6 +140,7 @@ let package = Package(
                 "LinliJobs",
                 "LinliDomain",
                 "LinliImport",
+                "LinliRostering",
                 "LinliStorage",
                 "LinliSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -153,7 +167,7 @@ let package = Package(
         .executableTarget(
             name: "linli-worker",
             dependencies: [
-                "LinliJobs", "LinliSettings",
+                "LinliJobs", "LinliRostering", "LinliSettings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -190,13 +204,22 @@ let package = Package(
         ),
         .testTarget(
             name: "LinliCLITests",
-            dependencies: ["LinliTestSupport", "LinliStorage"],
+            dependencies: ["LinliTestSupport", "LinliStorage", "LinliDomain"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "LinliJobsTests",
             dependencies: [
                 "LinliJobs", "LinliStorage", "LinliTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LinliRosteringTests",
+            dependencies: [
+                "LinliRostering", "LinliJobs", "LinliScheduler", "LinliStorage", "LinliTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -19,7 +19,7 @@ public struct LinliCommand: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, DoctorCommand.self, CommunityCommand.self, DemoCommand.self, ImportCommand.self,
             JobsCommand.self,
-            EraseCommand.self, SolveCommand.self, BenchCommand.self,
+            EraseCommand.self, RosterCommand.self, SolveCommand.self, BenchCommand.self,
         ]
     )
     public init() {}
@@ -31,13 +31,14 @@ struct CommandContext {
     let logger: Logger
     let pool: ConnectionPool
 
-    static func make(poolSize: Int? = nil) async throws -> CommandContext {
+    /// `asApplication`: sessions run as the application role, under row-level security.
+    static func make(poolSize: Int? = nil, asApplication: Bool = false) async throws -> CommandContext {
         let settings = try await LinliSettings.load()
         LoggingSystem.bootstrapOnce()
         var logger = Logger(label: "linli.cli")
         logger.logLevel = settings.logLevel == .info ? .warning : settings.logLevel
         let pool = try settings.makePool(
-            applicationName: "linli-cli", asApplication: false, maximumConnections: poolSize ?? 2, logger: logger)
+            applicationName: "linli-cli", asApplication: asApplication, maximumConnections: poolSize ?? 2, logger: logger)
         return CommandContext(settings: settings, logger: logger, pool: pool)
     }
 

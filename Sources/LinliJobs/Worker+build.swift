@@ -7,7 +7,12 @@ import UnixSignals
 
 /// Builds the worker process: the pool and the worker loop in one `ServiceGroup` that stops
 /// gracefully on SIGTERM or SIGINT. `linli-worker` runs it; tests call it too.
-public func buildWorker(settings: LinliSettings, logger: Logger) throws -> ServiceGroup {
+/// `handlers` adds the job kinds of modules above this one (roster solving), which LinliJobs
+/// cannot import: the program that builds the worker composes them.
+public func buildWorker(
+    settings: LinliSettings, logger: Logger,
+    handlers extraHandlers: (_ store: Store, _ logger: Logger) -> [String: JobHandler] = { _, _ in [:] }
+) throws -> ServiceGroup {
     let pool = try settings.makePool(applicationName: "linli-worker", asApplication: true, logger: logger)
     let worker = WorkerService(
         pool: pool,
@@ -19,7 +24,7 @@ public func buildWorker(settings: LinliSettings, logger: Logger) throws -> Servi
     let handlers: [String: JobHandler] = [
         MaintenanceJobs.purgeKind: MaintenanceJobs.purgeHandler(
             queue: queue, retention: .seconds(Int64(settings.jobRetentionDays) * 86_400), logger: logger)
-    ]
+    ].merging(extraHandlers(queue.store, logger)) { own, _ in own }
     let runner = JobRunner(
         queue: queue, handlers: handlers,
         options: .init(worker: settings.instanceName, concurrency: settings.workerConcurrency), logger: logger)

@@ -1,5 +1,6 @@
 import Foundation
 import LinliJobs
+import LinliRostering
 import LinliSettings
 import Logging
 import ServiceLifecycle
@@ -13,7 +14,9 @@ struct LinliWorker {
             LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
             var logger = Logger(label: "linli.worker")
             logger.logLevel = settings.logLevel
-            let group = try buildWorker(settings: settings, logger: logger)
+            let group = try buildWorker(settings: settings, logger: logger) { store, logger in
+                RosterSolving(store: store, logger: logger).handlers
+            }
             try await group.run()
         } catch {
             FileHandle.standardError.write(Data("linli-worker: \(error)\n".utf8))
