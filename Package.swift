@@ -130,12 +130,26 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Solving a community's stored week with the scheduler: loading, runs, drafts, re-plan.
+        .target(
+            name: "LinliRostering",
+            dependencies: [
+                "LinliDatabase",
+                "LinliDomain",
+                "LinliJobs",
+                "LinliScheduler",
+                "LinliStorage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Reminders and notices: planned in the transaction of the change that causes them,
         // sent by the worker through LinliChannels; the outbox, the call list and replies.
         .target(
             name: "LinliReminders",
             dependencies: [
                 "LinliChannels",
+                "LinliRostering",
                 "LinliDatabase",
                 "LinliDomain",
                 "LinliJobs",
@@ -153,6 +167,7 @@ let package = Package(
                 "LinliDatabase",
                 "LinliJobs",
                 "LinliReminders",
+                "LinliRostering",
                 "LinliSettings",
                 "LinliStorage",
                 .product(name: "Logging", package: "swift-log"),
@@ -189,6 +204,7 @@ let package = Package(
                 "LinliDomain",
                 "LinliExport",
                 "LinliImport",
+                "LinliRostering",
                 "LinliStorage",
                 "LinliSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -261,13 +277,22 @@ let package = Package(
         ),
         .testTarget(
             name: "LinliCLITests",
-            dependencies: ["LinliTestSupport", "LinliStorage", "LinliExport", "LinliImport"],
+            dependencies: ["LinliTestSupport", "LinliStorage", "LinliDomain", "LinliExport", "LinliImport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "LinliJobsTests",
             dependencies: [
                 "LinliJobs", "LinliStorage", "LinliTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LinliRosteringTests",
+            dependencies: [
+                "LinliRostering", "LinliReminders", "LinliJobs", "LinliScheduler", "LinliStorage", "LinliTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

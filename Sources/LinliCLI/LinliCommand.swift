@@ -20,7 +20,7 @@ public struct LinliCommand: AsyncParsableCommand {
         version: LinliVersion.current,
         subcommands: [
             MigrateCommand.self, DoctorCommand.self, CommunityCommand.self, DemoCommand.self, ImportCommand.self,
-            JobsCommand.self, RemindersCommand.self,
+            JobsCommand.self, RemindersCommand.self, RosterCommand.self,
             EraseCommand.self, ExportCommand.self, BackupCommand.self, RestoreCommand.self, SolveCommand.self,
             BenchCommand.self, CompletionCommand.self,
         ]
@@ -34,13 +34,14 @@ struct CommandContext {
     let logger: Logger
     let pool: ConnectionPool
 
-    static func make(poolSize: Int? = nil) async throws -> CommandContext {
+    /// `asApplication`: sessions run as the application role, under row-level security.
+    static func make(poolSize: Int? = nil, asApplication: Bool = false) async throws -> CommandContext {
         let settings = try await LinliSettings.load()
         LoggingSystem.bootstrapOnce()
         var logger = Logger(label: "linli.cli")
         logger.logLevel = settings.logLevel == .info ? .warning : settings.logLevel
         let pool = try settings.makePool(
-            applicationName: "linli-cli", asApplication: false, maximumConnections: poolSize ?? 2, logger: logger)
+            applicationName: "linli-cli", asApplication: asApplication, maximumConnections: poolSize ?? 2, logger: logger)
         return CommandContext(settings: settings, logger: logger, pool: pool)
     }
 

@@ -16,6 +16,8 @@ public struct SolverProgress: Sendable, Hashable {
     public var iterations: Int
     public var best: Score
     public var current: Score
+    /// Slots below their wanted headcount in the best roster so far.
+    public var unfilled: Int = 0
 }
 
 /// Settings for one solve.
@@ -182,6 +184,15 @@ struct Engine {
     }
 
     struct Result: Sendable { var pairs: [(Int, Int)]; var score: Score; var stats: SolveStats; var verifyMismatches = 0 }
+
+    /// Slots below their wanted headcount in a snapshot of the grid (for progress reports).
+    func unfilledSlots(_ snap: [Int32]) -> Int {
+        var count = [Int32](repeating: 0, count: st.S)
+        for s in snap where s >= 0 { count[Int(s)] += 1 }
+        var n = 0
+        for s in 0..<st.S where count[s] < c.slotReq[s] { n += 1 }
+        return n
+    }
 
     /// Full recomputation of the score from scratch (for self-checks).
     func fullScore() -> Score {
@@ -598,7 +609,8 @@ struct Engine {
                     lastProgress = now
                     cb(
                         SolverProgress(
-                            elapsedSeconds: now, iterations: iter, best: best, current: Score(hard: st.hard, soft: st.soft)))
+                            elapsedSeconds: now, iterations: iter, best: best, current: Score(hard: st.hard, soft: st.soft),
+                            unfilled: unfilledSlots(bestSnap)))
                 }
             }
             iter += 1
@@ -646,7 +658,10 @@ struct Engine {
         st.restore(bestSnap)
         let secs = elapsed()
         let finalScore = Score(hard: st.hard, soft: st.soft)
-        options.progress?(SolverProgress(elapsedSeconds: secs, iterations: iter, best: finalScore, current: finalScore))
+        options.progress?(
+            SolverProgress(
+                elapsedSeconds: secs, iterations: iter, best: finalScore, current: finalScore,
+                unfilled: unfilledSlots(bestSnap)))
         return Result(
             pairs: st.assignmentPairs(), score: finalScore,
             stats: SolveStats(

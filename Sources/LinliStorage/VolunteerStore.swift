@@ -192,13 +192,25 @@ public struct VolunteerStore: Sendable {
             SELECT id, volunteer_id, prefers, place_id, service_type_id, weekday, start_minute, end_minute, weight
             FROM volunteer_preferences WHERE volunteer_id = \(volunteer) ORDER BY prefers DESC, id
             """
-        ).rows.map { row in
-            VolunteerPreference(
-                id: try row.decode("id"), volunteerID: try row.decode("volunteer_id"), prefers: try row.decode("prefers"),
-                placeID: try row.decode("place_id"), serviceTypeID: try row.decode("service_type_id"),
-                weekday: try row.decode("weekday"), startMinute: try row.decode("start_minute"),
-                endMinute: try row.decode("end_minute"), weight: try row.decode("weight"))
-        }
+        ).rows.map(Self.preference)
+    }
+
+    /// The preferences of every volunteer of the scope's community (the scheduler reads them all at once).
+    public func preferences(on tx: Connection) async throws -> [VolunteerPreference] {
+        try await tx.query(
+            """
+            SELECT id, volunteer_id, prefers, place_id, service_type_id, weekday, start_minute, end_minute, weight
+            FROM volunteer_preferences ORDER BY volunteer_id, id
+            """
+        ).rows.map(Self.preference)
+    }
+
+    static func preference(_ row: Row) throws -> VolunteerPreference {
+        VolunteerPreference(
+            id: try row.decode("id"), volunteerID: try row.decode("volunteer_id"), prefers: try row.decode("prefers"),
+            placeID: try row.decode("place_id"), serviceTypeID: try row.decode("service_type_id"),
+            weekday: try row.decode("weekday"), startMinute: try row.decode("start_minute"),
+            endMinute: try row.decode("end_minute"), weight: try row.decode("weight"))
     }
 
     static let columns: SQLQuery = """

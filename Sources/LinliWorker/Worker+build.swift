@@ -2,6 +2,7 @@ import LinliChannels
 import LinliDatabase
 import LinliJobs
 import LinliReminders
+import LinliRostering
 import LinliSettings
 import LinliStorage
 import Logging
@@ -45,6 +46,8 @@ func workerHandlers(
         MaintenanceJobs.purgeKind: MaintenanceJobs.purgeHandler(
             queue: queue, retention: .seconds(Int64(settings.jobRetentionDays) * 86_400), logger: logger),
         ReminderPlanner.jobKind: ReminderSender(store: store, channels: channels, logger: logger).handler,
+        Replies.replanKind: DeclineReplanner(store: store, logger: logger).handler,
+        RosterSolving.jobKind: RosterSolving(store: store, logger: logger).handler(),
     ]
 }
 

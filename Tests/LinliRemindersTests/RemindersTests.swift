@@ -225,6 +225,36 @@ extension Date {
         }
     }
 
+    @Test func aDeclineIsReplannedIntoADraftAndTheCoordinatorsAreTold() async throws {
+        try await SchedulingWorld.with { world in
+            let r = ReminderWorld(world)
+            try await r.quietHoursAway()
+            let (slot, published, _) = try await r.publishedSlot(inHours: 30, volunteers: [world.volunteers[0]])
+            for job in try await r.claimAll() { _ = try await r.sender.send(job) }
+            let declined = try await Replies(store: world.store).receive(
+                from: "13800000000", text: "2", inReplyTo: nil)
+            let jobs = try await r.queue.claim(worker: "test", limit: 10, kinds: [Replies.replanKind])
+            #expect(jobs.count == 1)
+            #expect(jobs.first?.id == declined.replanJobID)
+            for job in jobs {
+                try await DeclineReplanner(store: world.store, logger: TestDatabase.logger, seconds: 1).handler(job)
+            }
+            let versions = try await world.tx { tx in
+                try await RosterStore().versions(community: world.community, week: published.weekStart, on: tx)
+            }
+            let draft = try #require(versions.last)
+            #expect(draft.state == .draft)
+            #expect(draft.version == published.version + 1)
+            let onSlot = try await world.tx { tx in
+                try await AssignmentStore().assignments(roster: draft.id, on: tx).filter { $0.slotID == slot.id }
+            }
+            #expect(!onSlot.contains { $0.volunteerID == world.volunteers[0] })
+            let staff = try await r.messages().filter { $0.audience == .staff }
+            #expect(staff.count == 1)
+            #expect(staff.first?.body.contains("志愿者0回复不能参加") == true)
+        }
+    }
+
     @Test func aVisitRemindsTheResidentAndErasureClearsTheMessages() async throws {
         try await SchedulingWorld.with { world in
             let r = ReminderWorld(world)
