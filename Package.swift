@@ -3,6 +3,7 @@
 // Dependency direction (see ARCHITECTURE.md):
 //   executables → LinliCLI / LinliAPI / LinliJobs → LinliStorage → LinliDatabase → CLibPQ
 //   LinliScheduler depends on nothing but Foundation; LinliSettings on swift-configuration.
+//   LinliChannels (message delivery) on LinliSettings, async-http-client and swift-subprocess; no SQL.
 
 import PackageDescription
 
@@ -34,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", exact: "0.9.20"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         // libpq from Debian's libpq-dev. Only LinliDatabase imports it.
@@ -77,6 +80,20 @@ let package = Package(
         .target(
             name: "LinliImport",
             dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strict
+        ),
+        // Delivering one message: SMS webhook, WeCom group robot, sendmail, or the outbox. No SQL.
+        .target(
+            name: "LinliChannels",
+            dependencies: [
+                "LinliSettings",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -199,6 +216,17 @@ let package = Package(
                 "LinliJobs", "LinliStorage", "LinliTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LinliChannelsTests",
+            dependencies: [
+                "LinliChannels", "LinliSettings",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

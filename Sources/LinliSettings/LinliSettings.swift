@@ -37,6 +37,21 @@ public struct LinliSettings: Sendable {
     public var workerConcurrency: Int
     /// Days finished jobs are kept before the daily purge deletes them.
     public var jobRetentionDays: Int
+    /// The SMS gateway's webhook; nil: text messages stay in the outbox.
+    public var smsWebhookURL: String?
+    /// The HMAC secret that signs requests to the SMS webhook. Secret.
+    public var smsWebhookSecret: String?
+    /// The longest one delivery (HTTP exchange or sendmail run) may take.
+    public var channelTimeoutSeconds: Double
+    /// The WeCom group robot webhook's base address (the robot key of each group is data);
+    /// nil (`off`): WeCom messages stay in the outbox.
+    public var wecomWebhookURL: String?
+    /// A sendmail-compatible program; nil: e-mail stays in the outbox.
+    public var sendmailPath: String?
+    /// The `From:` of e-mail; required with `sendmailPath`.
+    public var mailFrom: String?
+    /// The HMAC secret gateways sign reply webhooks with; nil: replies are refused. Secret.
+    public var replyWebhookSecret: String?
 
     public init(
         databaseURL: String? = nil, databasePoolSize: Int = 10, databaseAcquireTimeoutSeconds: Double = 10,
@@ -44,7 +59,10 @@ public struct LinliSettings: Sendable {
         httpHost: String = "127.0.0.1", httpPort: Int = 8080, httpMaxBodyBytes: Int = 2 * 1024 * 1024,
         logLevel: Logger.Level = .info, migrationsDirectory: String? = nil, timeZone: String = "Asia/Shanghai",
         workerHeartbeatSeconds: Double = 10, instanceName: String = LinliSettings.defaultInstanceName(),
-        workerConcurrency: Int = 4, jobRetentionDays: Int = 30
+        workerConcurrency: Int = 4, jobRetentionDays: Int = 30,
+        smsWebhookURL: String? = nil, smsWebhookSecret: String? = nil, channelTimeoutSeconds: Double = 10,
+        wecomWebhookURL: String? = LinliSettings.officialWeComWebhookURL, sendmailPath: String? = nil, mailFrom: String? = nil,
+        replyWebhookSecret: String? = nil
     ) {
         self.databaseURL = databaseURL
         self.databasePoolSize = databasePoolSize
@@ -60,7 +78,20 @@ public struct LinliSettings: Sendable {
         self.instanceName = instanceName
         self.workerConcurrency = workerConcurrency
         self.jobRetentionDays = jobRetentionDays
+        self.smsWebhookURL = smsWebhookURL
+        self.smsWebhookSecret = smsWebhookSecret
+        self.channelTimeoutSeconds = channelTimeoutSeconds
+        self.wecomWebhookURL = wecomWebhookURL
+        self.sendmailPath = sendmailPath
+        self.mailFrom = mailFrom
+        self.replyWebhookSecret = replyWebhookSecret
     }
+
+    /// WeCom's group robot webhook, the default of `LINLI_WECOM_WEBHOOK_URL`.
+    public static let officialWeComWebhookURL = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
+
+    /// The variables whose values swift-configuration treats as secrets (redacted when printed).
+    static let secretVariables: Set<String> = ["DATABASE_URL", "LINLI_SMS_WEBHOOK_SECRET", "LINLI_REPLY_WEBHOOK_SECRET"]
 
     public static func defaultInstanceName() -> String {
         "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
@@ -69,13 +100,13 @@ public struct LinliSettings: Sendable {
     /// Reads the settings of this process: its environment, and the file in `LINLI_ENV_FILE` if set.
     public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> LinliSettings {
         var providers: [any ConfigProvider] = [
-            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(["DATABASE_URL"]))
+            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(secretVariables))
         ]
         if let file = environment["LINLI_ENV_FILE"], !file.isEmpty {
             do {
                 providers.append(
                     try await EnvironmentVariablesProvider(
-                        environmentFilePath: FilePath(file), secretsSpecifier: .specific(["DATABASE_URL"])))
+                        environmentFilePath: FilePath(file), secretsSpecifier: .specific(secretVariables)))
             } catch {
                 throw SettingsError(variable: "LINLI_ENV_FILE", problem: "cannot read '\(file)': \(error)")
             }
@@ -150,6 +181,55 @@ public struct LinliSettings: Sendable {
             "linli.worker.concurrency", "LINLI_WORKER_CONCURRENCY", default: defaults.workerConcurrency, range: 1...256)
         jobRetentionDays = try integer(
             "linli.job.retention.days", "LINLI_JOB_RETENTION_DAYS", default: defaults.jobRetentionDays, range: 1...3650)
+
+        // Message channels: each one unset stays in the outbox, so a demo works offline.
+        func webURL(_ key: ConfigKey, _ variable: String) throws -> String? {
+            guard let raw = text(key) else { return nil }
+            guard let url = URL(string: raw), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+                url.host?.isEmpty == false
+            else {
+                throw SettingsError(variable: variable, problem: "'\(raw)' is not an http:// or https:// address")
+            }
+            return raw
+        }
+        func hmacSecret(_ key: ConfigKey, _ variable: String) throws -> String? {
+            guard let secret = text(key, secret: true) else { return nil }
+            guard secret.count >= 16 else {
+                throw SettingsError(variable: variable, problem: "the secret has \(secret.count) characters; use at least 16")
+            }
+            return secret
+        }
+        smsWebhookURL = try webURL("linli.sms.webhook.url", "LINLI_SMS_WEBHOOK_URL")
+        smsWebhookSecret = try hmacSecret("linli.sms.webhook.secret", "LINLI_SMS_WEBHOOK_SECRET")
+        if smsWebhookURL != nil, smsWebhookSecret == nil {
+            throw SettingsError(
+                variable: "LINLI_SMS_WEBHOOK_SECRET",
+                problem: "is required when LINLI_SMS_WEBHOOK_URL is set (the shared secret that signs each request)")
+        }
+        channelTimeoutSeconds = try seconds(
+            "linli.channel.timeout.seconds", "LINLI_CHANNEL_TIMEOUT_SECONDS", default: defaults.channelTimeoutSeconds,
+            range: 0.1...300)
+        if text("linli.wecom.webhook.url")?.lowercased() == "off" {
+            wecomWebhookURL = nil
+        } else {
+            wecomWebhookURL = try webURL("linli.wecom.webhook.url", "LINLI_WECOM_WEBHOOK_URL") ?? defaults.wecomWebhookURL
+        }
+        sendmailPath = text("linli.sendmail.path")
+        if let path = sendmailPath, !path.hasPrefix("/") {
+            throw SettingsError(
+                variable: "LINLI_SENDMAIL_PATH", problem: "'\(path)' is not an absolute path (try /usr/sbin/sendmail)")
+        }
+        mailFrom = text("linli.mail.from")
+        if let from = mailFrom,
+            from.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) || !from.contains("@")
+        {
+            throw SettingsError(variable: "LINLI_MAIL_FROM", problem: "'\(from)' is not an e-mail address")
+        }
+        if sendmailPath != nil, mailFrom == nil {
+            throw SettingsError(
+                variable: "LINLI_MAIL_FROM", problem: "is required when LINLI_SENDMAIL_PATH is set (the From: of reminders)")
+        }
+        replyWebhookSecret = try hmacSecret("linli.reply.webhook.secret", "LINLI_REPLY_WEBHOOK_SECRET")
     }
 }
 
