@@ -4,6 +4,7 @@
 //   executables → LinliCLI / LinliAPI / LinliJobs → LinliStorage → LinliDatabase → CLibPQ
 //   LinliScheduler depends on nothing but Foundation; LinliSettings on swift-configuration.
 //   LinliImport and LinliExport (file formats) know no SQL or HTTP; LinliStorage uses their row types.
+//   LinliChannels (message delivery) on LinliSettings, async-http-client and swift-subprocess; no SQL.
 
 import PackageDescription
 
@@ -286,6 +287,17 @@ let package = Package(
                 "LinliJobs", "LinliStorage", "LinliTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LinliChannelsTests",
+            dependencies: [
+                "LinliChannels", "LinliSettings",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

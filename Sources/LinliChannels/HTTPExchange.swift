@@ -48,12 +48,12 @@ struct JSONPost: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
         let client = self.client
-        let finished = request
+        let prepared = request
         let deadline = NIODeadline.now() + TimeAmount(timeout)
         let answer: HTTPAnswer?
         do {
             answer = try await withTimeout(timeout) {
-                let response = try await client.execute(finished, deadline: deadline)
+                let response = try await client.execute(prepared, deadline: deadline)
                 var collected = ByteBuffer()
                 for try await chunk in response.body where collected.readableBytes < Self.answerLimit {
                     var chunk = chunk
@@ -62,7 +62,8 @@ struct JSONPost: Sendable {
                 return HTTPAnswer(status: Int(response.status.code), body: String(buffer: collected))
             }
         } catch let error as HTTPClientError where Self.isAddressError(error) {
-            throw ChannelError(code: .notConfigured, channel: channel, message: "the gateway address \(displayURL) is not usable: \(error)")
+            throw ChannelError(
+                code: .notConfigured, channel: channel, message: "the gateway address \(displayURL) is not usable: \(error)")
         } catch let error as CancellationError {
             throw error
         } catch let error as HTTPClientError where error == .deadlineExceeded {

@@ -36,6 +36,9 @@ public struct SendmailChannel: MessageChannel {
             throw ChannelError(
                 code: .permanent, channel: .email, message: "'\(ChannelError.excerpt(to, limit: 80))' is not an e-mail address")
         }
+        guard MailMessage.isPlausibleAddress(from) else {
+            throw ChannelError(code: .notConfigured, channel: .email, message: "the From: address is not an e-mail address")
+        }
         let text = MailMessage.compose(
             from: from, to: to, subject: message.subject ?? Self.defaultSubject, body: message.body,
             messageID: "<\(message.idempotencyKey)@linli>", date: Date())
@@ -51,7 +54,8 @@ public struct SendmailChannel: MessageChannel {
             throw ChannelError(code: .notConfigured, channel: .email, message: "cannot run \(program): \(error)")
         }
         guard let outcome else {
-            throw ChannelError(code: .transient, channel: .email, message: "\(program) did not finish within \(timeout); it was stopped")
+            throw ChannelError(
+                code: .transient, channel: .email, message: "\(program) did not finish within \(timeout); it was stopped")
         }
         let said = outcome.errors.isEmpty ? "" : ": " + ChannelError.excerpt(outcome.errors)
         switch outcome.status {
@@ -103,7 +107,8 @@ public struct SendmailChannel: MessageChannel {
             }
             return descriptor
         } catch {
-            throw ChannelError(code: .transient, channel: .email, message: "cannot write the message to a temporary file: \(error)")
+            throw ChannelError(
+                code: .transient, channel: .email, message: "cannot write the message to a temporary file: \(error)")
         }
     }
 }
@@ -130,8 +135,9 @@ enum MailMessage {
         ].joined(separator: "\n")
     }
 
-    /// `=?UTF-8?B?…?=` words of at most 45 bytes of text each (72 characters, under the limit
-    /// of 75), never splitting a character, folded onto continuation lines.
+    /// `=?UTF-8?B?…?=` words of at most 39 bytes of text each (64 characters: with `Subject: `
+    /// in front the line stays under 78), never splitting a character, folded onto
+    /// continuation lines.
     static func encodedWords(_ text: String) -> String {
         var words: [String] = []
         var chunk: [UInt8] = []
@@ -142,7 +148,7 @@ enum MailMessage {
         }
         for character in text {
             let bytes = Array(String(character).utf8)
-            if chunk.count + bytes.count > 45 { flush() }
+            if chunk.count + bytes.count > 39 { flush() }
             chunk.append(contentsOf: bytes)
         }
         flush()

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
-import LinliSettings
 import Foundation
+import LinliSettings
 
 /// A text message into a WeCom (企业微信) group through the group's robot (群机器人), for patrol
 /// and volunteer groups.

@@ -50,7 +50,8 @@ public struct WebhookSMSChannel: MessageChannel {
             ],
             body: body)
         let reply = answer.decode(GatewayReply.self)
-        return DeliveryReceipt(channel: .sms, providerMessageID: (reply?.id ?? reply?.messageID)?.value, httpStatus: answer.status)
+        return DeliveryReceipt(
+            channel: .sms, providerMessageID: (reply?.id ?? reply?.messageID)?.value, httpStatus: answer.status)
     }
 
     /// The gateway's answer: its ID for the message under `id` or `message_id`, if any.
@@ -88,7 +89,8 @@ func check(_ message: OutgoingMessage, channel: ChannelKind) throws {
     guard OutgoingMessage.isValidIdempotencyKey(message.idempotencyKey) else {
         throw ChannelError(
             code: .permanent, channel: channel,
-            message: "idempotency key '\(ChannelError.excerpt(message.idempotencyKey, limit: 40))' is not 1–128 of A–Z a–z 0–9 - _ .")
+            message:
+                "idempotency key '\(ChannelError.excerpt(message.idempotencyKey, limit: 40))' is not 1–128 of A–Z a–z 0–9 - _ .")
     }
     guard !message.address.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
         throw ChannelError(code: .permanent, channel: channel, message: "the address contains a line break or control character")

@@ -38,7 +38,16 @@ extension ReminderSender {
                     switch try await decide(p, key: key, slot: slot, now: at, on: tx) {
                     case .obsolete(let reason): line.decision = "obsolete: \(reason)"
                     case .suppress(let reason): line.decision = "suppressed: \(reason)"
-                    case .deferUntil(let end): line.decision = "deferred until \(end)"
+                    case .deferUntil(let end):
+                        let formatter = ISO8601DateFormatter()
+                        formatter.timeZone = slot.community.timeZone
+                        line.decision = "deferred until \(formatter.string(from: end)) (quiet hours)"
+                        // What it will say then.
+                        if case .send(let composed) = try await decide(p, key: key, slot: slot, now: end, on: tx) {
+                            (line.channel, line.address, line.body) = (
+                                composed.new.channel, composed.new.address, composed.new.body
+                            )
+                        }
                     case .send(let composed):
                         line = (composed.new.channel, composed.new.address, composed.new.body, "send")
                     }
