@@ -322,7 +322,8 @@ let package = Package(
         .testTarget(
             name: "LinliAPITests",
             dependencies: [
-                "LinliAPI", "LinliJobs", "LinliWorker", "LinliTestSupport",
+                "LinliAPI", "LinliChannels", "LinliJobs", "LinliWorker", "LinliTestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
