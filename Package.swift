@@ -45,6 +45,12 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // libsodium from Debian's libsodium-dev, for Argon2id password hashes. Only LinliAccounts imports it.
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
         .target(
             name: "LinliDatabase",
             dependencies: [
@@ -105,6 +111,19 @@ let package = Package(
                 "LinliSettings",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Staff sign-in: Argon2id password hashes, sessions and API tokens stored hashed, login throttling.
+        .target(
+            name: "LinliAccounts",
+            dependencies: [
+                "CSodium",
+                "LinliDatabase",
+                "LinliDomain",
+                "LinliStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -173,6 +192,7 @@ let package = Package(
         .target(
             name: "LinliCLI",
             dependencies: [
+                "LinliAccounts",
                 "LinliChannels",
                 "LinliReminders",
                 "LinliScheduler",
@@ -243,7 +263,12 @@ let package = Package(
         ),
         .testTarget(
             name: "LinliCLITests",
-            dependencies: ["LinliTestSupport", "LinliStorage"],
+            dependencies: ["LinliAccounts", "LinliTestSupport", "LinliStorage"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LinliAccountsTests",
+            dependencies: ["LinliAccounts", "LinliDatabase", "LinliDomain", "LinliStorage", "LinliTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LinliAccounts
 import LinliDatabase
 import LinliSettings
 import LinliStorage
@@ -18,7 +19,7 @@ public struct LinliCommand: AsyncParsableCommand {
         version: LinliVersion.current,
         subcommands: [
             MigrateCommand.self, DoctorCommand.self, CommunityCommand.self, DemoCommand.self, ImportCommand.self,
-            JobsCommand.self, RemindersCommand.self,
+            JobsCommand.self, RemindersCommand.self, UserCommand.self,
             EraseCommand.self, SolveCommand.self, BenchCommand.self,
         ]
     )
@@ -84,6 +85,9 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
         throw ExitCode.failure
     } catch let error as StorageError {
         FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+        throw ExitCode.failure
+    } catch let error as AccountError {
+        FileHandle.standardError.write(Data("error: \(error.zh)\nerror: \(error.en)\n".utf8))
         throw ExitCode.failure
     } catch let error as SettingsError {
         FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
