@@ -47,6 +47,12 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // libsodium from Debian's libsodium-dev, for Argon2id password hashes. Only LinliAccounts imports it.
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
         .target(
             name: "LinliDatabase",
             dependencies: [
@@ -117,6 +123,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Staff sign-in: Argon2id password hashes, sessions and API tokens stored hashed, login throttling.
+        .target(
+            name: "LinliAccounts",
+            dependencies: [
+                "CSodium",
+                "LinliDatabase",
+                "LinliDomain",
+                "LinliStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "LinliJobs",
             dependencies: [
@@ -164,7 +183,9 @@ let package = Package(
         .target(
             name: "LinliWorker",
             dependencies: [
+                "LinliAccounts",
                 "LinliChannels",
+                "LinliDomain",
                 "LinliDatabase",
                 "LinliJobs",
                 "LinliReminders",
@@ -197,6 +218,7 @@ let package = Package(
         .target(
             name: "LinliCLI",
             dependencies: [
+                "LinliAccounts",
                 "LinliChannels",
                 "LinliReminders",
                 "LinliScheduler",
@@ -278,7 +300,12 @@ let package = Package(
         ),
         .testTarget(
             name: "LinliCLITests",
-            dependencies: ["LinliTestSupport", "LinliStorage", "LinliDomain", "LinliExport", "LinliImport"],
+            dependencies: ["LinliAccounts", "LinliTestSupport", "LinliStorage", "LinliDomain", "LinliExport", "LinliImport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LinliAccountsTests",
+            dependencies: ["LinliAccounts", "LinliDatabase", "LinliDomain", "LinliStorage", "LinliTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

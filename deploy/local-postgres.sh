@@ -8,7 +8,8 @@
 #
 # Usage:
 #   deploy/local-postgres.sh install   install missing Debian packages (PostgreSQL server,
-#                                      postgresql-contrib, libpq-dev, pkg-config)
+#                                      postgresql-contrib, libpq-dev, pkg-config, zlib1g-dev,
+#                                      libsodium-dev, curl)
 #   deploy/local-postgres.sh start     create the cluster if absent, start it if stopped,
 #                                      create the database if missing (idempotent)
 #   deploy/local-postgres.sh stop      fast shutdown; no error if not running
@@ -35,8 +36,9 @@ umask 022
 readonly PROG="local-postgres"
 readonly MARKER_NAME="linli-local-postgres.marker"
 readonly MARKER_MAGIC="# linli local PostgreSQL cluster, created by deploy/local-postgres.sh"
-# The PostgreSQL server and libpq for Linli, zlib for XLSX (ZIPFoundation), curl for the scripts.
-readonly PACKAGES=(postgresql postgresql-contrib libpq-dev pkg-config zlib1g-dev curl)
+# The PostgreSQL server and libpq for Linli, zlib for XLSX (ZIPFoundation), libsodium for
+# Argon2id password hashes (LinliAccounts), curl for the scripts.
+readonly PACKAGES=(postgresql postgresql-contrib libpq-dev pkg-config zlib1g-dev libsodium-dev curl)
 readonly DEFAULT_PORT=54329
 readonly START_TIMEOUT=120
 # sun_path is 108 bytes including the terminating NUL.
@@ -488,7 +490,7 @@ cmd_install() {
     local missing=() p
     if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
         find_bindir && command -v pkg-config >/dev/null 2>&1 && return 0
-        die "this is not a Debian-like system (no dpkg/apt-get). Install the PostgreSQL server, its contrib modules, libpq headers and pkg-config by hand."
+        die "this is not a Debian-like system (no dpkg/apt-get). Install the PostgreSQL server, its contrib modules, the libpq, zlib and libsodium headers and pkg-config by hand."
     fi
     for p in "${PACKAGES[@]}"; do
         if [[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true) != installed ]]; then

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LinliAccounts
 import LinliDatabase
 import LinliDomain
 import LinliExport
@@ -20,7 +21,7 @@ public struct LinliCommand: AsyncParsableCommand {
         version: LinliVersion.current,
         subcommands: [
             MigrateCommand.self, DoctorCommand.self, CommunityCommand.self, DemoCommand.self, ImportCommand.self,
-            JobsCommand.self, RemindersCommand.self, RosterCommand.self,
+            JobsCommand.self, RemindersCommand.self, RosterCommand.self, UserCommand.self,
             EraseCommand.self, ExportCommand.self, BackupCommand.self, RestoreCommand.self, SolveCommand.self,
             BenchCommand.self, CompletionCommand.self,
         ]
@@ -101,6 +102,8 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
     } catch let error as BackupError {
         throw failure(error.message)
     } catch let error as ExportError {
+        throw failure("\(error.zh)\nerror: \(error.en)")
+    } catch let error as AccountError {
         throw failure("\(error.zh)\nerror: \(error.en)")
     } catch let error as SettingsError {
         throw failure(error.description)

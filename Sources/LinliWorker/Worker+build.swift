@@ -1,5 +1,8 @@
+import Foundation
+import LinliAccounts
 import LinliChannels
 import LinliDatabase
+import LinliDomain
 import LinliJobs
 import LinliReminders
 import LinliRostering
@@ -48,6 +51,12 @@ func workerHandlers(
         ReminderPlanner.jobKind: ReminderSender(store: store, channels: channels, logger: logger).handler,
         Replies.replanKind: DeclineReplanner(store: store, logger: logger).handler,
         RosterSolving.jobKind: RosterSolving(store: store, logger: logger).handler(),
+        DailyScheduler.purgeSessionsKind: { _ in
+            let removed = try await Sessions(store: store).purge(olderThanDays: 90)
+            logger.info(
+                "purged ended sessions and old sign-in attempts",
+                metadata: ["sessions": "\(removed.sessions)", "attempts": "\(removed.attempts)"])
+        },
     ]
 }
 
@@ -64,13 +73,25 @@ struct ChannelsService: Service {
 /// Enqueues the daily maintenance jobs at start-up and then every hour (unique keys make the
 /// extra attempts no-ops), so one of many workers runs each once a day.
 struct DailyScheduler: Service {
+    /// Deletes sessions ended and sign-in attempts made more than 90 days ago.
+    static let purgeSessionsKind = "maintenance.purge_sessions"
+
     let queue: JobQueue
     let logger: Logger
+
+    struct Day: Codable {
+        let day: String
+    }
 
     func run() async throws {
         while !Task.isShuttingDownGracefully {
             do {
                 try await MaintenanceJobs.scheduleDailyPurge(queue: queue)
+                let day = LocalDate(Date(), in: .shanghai).description
+                try await queue.enqueue(
+                    NewJob(
+                        kind: Self.purgeSessionsKind, payload: Day(day: day), uniqueKey: "\(Self.purgeSessionsKind):\(day)",
+                        priority: -10))
             } catch {
                 logger.warning("cannot schedule maintenance jobs", metadata: ["error": "\(error)"])
             }

@@ -18,7 +18,8 @@ struct Linli {
         TestDatabase.repositoryRoot.appendingPathComponent(".build/debug/linli")
     }
 
-    func run(_ arguments: [String], extraEnvironment: [String: String] = [:]) throws -> Outcome {
+    /// Runs `linli arguments`; `input` is its standard input (none: /dev/null).
+    func run(_ arguments: [String], input: String? = nil, extraEnvironment: [String: String] = [:]) throws -> Outcome {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
@@ -32,8 +33,15 @@ struct Linli {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         try process.run()
+        if let input {
+            // A program that exits before reading its input must not take the tests down with SIGPIPE.
+            signal(SIGPIPE, SIG_IGN)
+            try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
+            try? stdin.fileHandleForWriting.close()
+        }
         let output = out.fileHandleForReading.readDataToEndOfFile()
         let errors = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
