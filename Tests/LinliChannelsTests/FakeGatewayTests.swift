@@ -42,14 +42,14 @@ struct FakeGatewayTests {
         let port = try #require(Int(String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
         let base = "http://127.0.0.1:\(port)"
 
-        let sms = WebhookSMSChannel(url: base + "/sms", secret: secret, timeout: .seconds(5), client: .shared)
+        let sms = WebhookSMSChannel(url: base + "/sms", secret: secret, timeout: .seconds(30), client: .shared)
         let message = OutgoingMessage(idempotencyKey: "fg-1", kind: .sms, address: "13800001111", body: "回复1确认，回复2请假")
         let first = try await sms.deliver(message)
         #expect(first.providerMessageID == "1")
         let second = await #expect(throws: ChannelError.self) { try await sms.deliver(message) }
         #expect(second?.code == .transient)
         #expect(second?.httpStatus == 503)
-        let wecom = WeComRobotChannel(baseURL: base + "/cgi-bin/webhook/send", timeout: .seconds(5), client: .shared)
+        let wecom = WeComRobotChannel(baseURL: base + "/cgi-bin/webhook/send", timeout: .seconds(30), client: .shared)
         let robot = try await wecom.deliver(
             OutgoingMessage(idempotencyKey: "fg-2", kind: .wecom, address: "robot-key", body: "巡逻提醒"))
         #expect(robot.channel == .wecom)

@@ -111,7 +111,8 @@ struct SendmailTests {
             try await channel(fake.program, timeout: .milliseconds(500)).deliver(Self.message)
         }
         #expect(error?.code == .transient)
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // Far below the program's 60 s: it was killed, even on a loaded machine.
+        #expect(ContinuousClock.now - start < .seconds(20))
         let child = try #require(
             Int32(
                 try String(contentsOf: fake.folder.appendingPathComponent("child"), encoding: .utf8).trimmingCharacters(

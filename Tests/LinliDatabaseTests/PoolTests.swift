@@ -72,10 +72,21 @@ struct PoolTests {
 
     @Test("cancelling the task cancels the running query")
     func cancellation() async throws {
-        try await TestDatabase.withDatabase(poolSize: 1) { pool, _ in
+        try await TestDatabase.withDatabase(poolSize: 1) { pool, configuration in
             let start = ContinuousClock.now
             let task = Task { try await pool.query("SELECT pg_sleep(30)") }
-            try await Task.sleep(for: .milliseconds(300))
+            // Cancel only once the query runs on the server (a loaded machine may take a while
+            // to lend the connection; cancelling before that is a different path).
+            let watcher = ConnectionPool(
+                configuration: configuration, options: .init(maximumConnections: 1), logger: TestDatabase.logger)
+            for _ in 0..<100 {
+                let running: Int = try await watcher.query(
+                    "SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'"
+                ).rows[0].decode("n")
+                if running > 0 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            await watcher.shutdown()
             task.cancel()
             let error = await #expect(throws: DatabaseError.self) { try await task.value }
             #expect(error?.code == .cancelled)
