@@ -5,6 +5,7 @@
 #   deploy/test.sh                 build (warnings are errors), then run all tests
 #   deploy/test.sh --filter NAME   pass a filter to `swift test`
 #   LINLI_TEST_SKIP_SMOKE=1        skip the start-up smoke test of deploy/up.sh
+#   LINLI_TEST_SKIP_HARNESS=1      skip the reminder crash harness (short profile, about 2-3 minutes)
 #   LINLI_TEST_LINT=0              skip the swift format lint (for quick local runs only)
 set -euo pipefail
 
@@ -79,6 +80,16 @@ fi
 [[ -n "$total" ]] || { echo "no Swift Testing summary found" >&2; exit 1; }
 passed=$((total - failed))
 
+if [[ "${LINLI_TEST_SKIP_HARNESS:-0}" != 1 && $# -eq 0 ]]; then
+    say "reminder crash harness, short profile (workers SIGKILLed, PostgreSQL stopped immediately)"
+    # The debug binaries the tests just used: no second build.
+    if LINLI_HARNESS_BIN="$(swift build --show-bin-path)" "$ROOT/Benchmarks/reminder-harness.sh" --profile short; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+fi
+
 if [[ "${LINLI_TEST_SKIP_SMOKE:-0}" != 1 && $# -eq 0 ]]; then
     say "smoke test: deploy/up.sh on its own PostgreSQL and port"
     cat >"$WORK/smoke.env" <<ENV
@@ -104,3 +115,4 @@ ENV
     passed=$((passed + 1))
 fi
 echo "tests: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]

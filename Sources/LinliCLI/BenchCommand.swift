@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
 import LinliDatabase
+import LinliJobs
+import LinliStorage
 
 /// `linli bench …`: measurements quoted in release notes.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmarks.", subcommands: [Pool.self, NRP.self, Generate.self])
+        commandName: "bench", abstract: "Benchmarks.", subcommands: [Pool.self, Jobs.self, NRP.self, Generate.self])
 
     /// Round trips of a trivial query through the pool, to compare with `pgbench` on the same server.
     struct Pool: AsyncParsableCommand {
@@ -46,6 +48,74 @@ struct BenchCommand: AsyncParsableCommand {
                 }
             }
         }
+    }
+}
+
+extension BenchCommand {
+    /// Throughput of the job queue with the real `JobQueue` and `JobRunner`.
+    struct Jobs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Jobs per second through the job queue: enqueue, claim and complete, and latency.",
+            discussion: """
+                Enqueues --jobs no-op jobs, one per transaction, from --producers tasks; then runs
+                --workers job runners in this process (each with its own pool, --concurrency jobs at
+                a time) until all are done; then enqueues --paced-jobs more at half that rate while
+                the runners run, and reports the time from enqueue to completion. The jobs are of
+                the kinds bench.noop and bench.paced, which no worker runs, and are deleted
+                afterwards. Use a database nothing else is using for numbers that mean something.
+                Example:
+                  linli bench jobs --jobs 20000 --workers 4 --concurrency 8
+                """)
+
+        @Option(help: "No-op jobs in the backlog.") var jobs = 20_000
+        @Option(help: "Job runners, each with its own pool.") var workers = 4
+        @Option(help: "Jobs each runner runs at a time.") var concurrency = 8
+        @Option(help: "Tasks enqueueing the backlog.") var producers = 4
+        @Option(help: "Jobs enqueued at half the measured rate, for the latency.") var pacedJobs = 2_000
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            guard (1...1_000_000).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 1000000") }
+            guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
+            guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 256") }
+            guard (1...64).contains(producers) else { throw ValidationError("--producers must be between 1 and 64") }
+            guard (1...100_000).contains(pacedJobs) else {
+                throw ValidationError("--paced-jobs must be between 1 and 100000")
+            }
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                let context = try await CommandContext.make(poolSize: 1)
+                let settings = context.settings
+                let logger = context.logger
+                let result = try await context.run { _ in
+                    try await QueueBenchmark.run(
+                        options: .init(
+                            jobs: jobs, workers: workers, concurrency: concurrency, producers: producers,
+                            pacedJobs: pacedJobs),
+                        logger: logger
+                    ) { name, connections in
+                        let pool = try settings.makePool(
+                            applicationName: name, asApplication: true, maximumConnections: connections, logger: logger)
+                        return JobQueue(store: Store(pool: pool))
+                    }
+                }
+                if json { return try JobsCommand.printJSON(result) }
+                print(
+                    """
+                    enqueue   \(result.jobs) jobs in \(Self.format(result.enqueueSeconds)) s: \(Int(result.enqueuedPerSecond)) jobs/s \
+                    (\(result.producers) producers, one job per transaction)
+                    complete  \(result.jobs) jobs in \(Self.format(result.drainSeconds)) s: \(Int(result.completedPerSecond)) jobs/s \
+                    claimed and completed (\(result.workers) runners x \(result.concurrency))
+                    latency   \(result.pacedJobs) jobs at \(Int(result.pacedPerSecond)) jobs/s: enqueue to completion \
+                    p50 \(Self.format(result.latencyP50 * 1000)) ms, p99 \(Self.format(result.latencyP99 * 1000)) ms, \
+                    max \(Self.format(result.latencyMax * 1000)) ms
+                    """)
+            }
+        }
+
+        static func format(_ value: Double) -> String { String(format: "%.1f", value) }
     }
 }
 

@@ -340,6 +340,48 @@ public struct JobQueue: Sendable {
         }
     }
 
+    // MARK: Measuring
+
+    /// How the jobs of one kind fared, by the database's clock (for `linli bench jobs`).
+    public struct KindTiming: Sendable, Hashable {
+        public let total: Int
+        public let succeeded: Int
+        /// From the first claim to the last completion, in seconds; nil before any completion.
+        public let span: Double?
+        /// Seconds from enqueue to completion of the succeeded jobs.
+        public let p50: Double?
+        public let p99: Double?
+        public let max: Double?
+    }
+
+    public func timing(kind: String) async throws -> KindTiming {
+        try await store.transaction(.administrator()) { tx in
+            let row = try await tx.query(
+                """
+                SELECT count(*) AS total, count(*) FILTER (WHERE state = 'succeeded') AS succeeded,
+                       extract(epoch FROM max(finished_at) - min(started_at))::float8 AS span,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - created_at))
+                           FILTER (WHERE state = 'succeeded') AS p50,
+                       percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - created_at))
+                           FILTER (WHERE state = 'succeeded') AS p99,
+                       extract(epoch FROM max(finished_at - created_at) FILTER (WHERE state = 'succeeded'))::float8 AS worst
+                FROM jobs WHERE kind = \(kind)
+                """
+            ).rows[0]
+            return KindTiming(
+                total: try row.decode("total"), succeeded: try row.decode("succeeded"), span: try row.decode("span"),
+                p50: try row.decode("p50"), p99: try row.decode("p99"), max: try row.decode("worst"))
+        }
+    }
+
+    /// Deletes every job of `kind` whatever its state (a benchmark's own jobs); returns how many.
+    @discardableResult
+    public func deleteAll(kind: String) async throws -> Int {
+        try await store.transaction(.administrator()) { tx in
+            try await tx.execute("DELETE FROM jobs WHERE kind = \(kind)")
+        }
+    }
+
     static func record(_ row: Row) throws -> JobRecord {
         JobRecord(
             id: try row.decode("id"), kind: try row.decode("kind"), state: try row.decode("state"),
