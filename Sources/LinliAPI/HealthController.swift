@@ -13,7 +13,7 @@ struct HealthController: Sendable {
     let migrator: Migrator
     let metrics: PrometheusCollectorRegistry
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<APIRequestContext>) {
         router.get("/healthz") { _, _ in Status(status: "ok") }
         router.get("/readyz") { _, _ in try await readiness() }
         router.get("/version") { _, _ in VersionInfo(name: "linli", version: LinliVersion.current) }

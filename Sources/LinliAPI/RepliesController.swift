@@ -30,26 +30,17 @@ struct RepliesController: Sendable {
         }
     }
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<APIRequestContext>) {
         router.post("/api/v1/hooks/replies") { request, context in
             try await receive(request, context: context)
         }
     }
 
-    private func problem(_ status: HTTPResponse.Status, _ code: String, _ detail: String) -> Response {
-        let body = try? JSONSerialization.data(
-            withJSONObject: [
-                "type": "about:blank", "title": status.reasonPhrase, "status": status.code, "code": code,
-                "detail": detail,
-            ], options: [.sortedKeys])
-        return Response(
-            status: status, headers: [.contentType: "application/problem+json"],
-            body: .init(byteBuffer: .init(bytes: body ?? Data())))
-    }
-
-    func receive(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    func receive(_ request: Request, context: APIRequestContext) async throws -> Response {
         guard let secret else {
-            return problem(.serviceUnavailable, "replies_not_configured", "set LINLI_REPLY_WEBHOOK_SECRET to accept replies")
+            throw Problem(
+                .serviceUnavailable, code: "replies_not_configured",
+                detail: .init("未配置回复接收：请设置 LINLI_REPLY_WEBHOOK_SECRET", "Set LINLI_REPLY_WEBHOOK_SECRET to accept replies"))
         }
         let buffer = try await request.body.collect(upTo: 64 * 1024)
         let body = Data(buffer.readableBytesView)
@@ -59,15 +50,21 @@ struct RepliesController: Sendable {
                 body: body,
                 secret: secret, now: Date())
         else {
-            return problem(
-                .unauthorized, "bad_signature", "the X-Linli-Signature or X-Linli-Timestamp header is missing or wrong")
+            throw Problem(
+                .unauthorized, code: "bad_signature",
+                detail: .init(
+                    "X-Linli-Signature 或 X-Linli-Timestamp 请求头缺失或不正确",
+                    "The X-Linli-Signature or X-Linli-Timestamp header is missing or wrong"))
         }
         let reply: InboundReply
         do {
             reply = try JSONDecoder().decode(InboundReply.self, from: body)
         } catch {
-            return problem(
-                .badRequest, "malformed_body", "expected JSON {\"from\": phone, \"text\": reply, \"in_reply_to\": key?}")
+            throw Problem(
+                .badRequest, code: "malformed_body",
+                detail: .init(
+                    "应为 JSON {\"from\": 手机号, \"text\": 回复, \"in_reply_to\": 编号?}",
+                    "Expected JSON {\"from\": phone, \"text\": reply, \"in_reply_to\": key?}"))
         }
         let result = try await replies.receive(from: reply.from, text: reply.text, inReplyTo: reply.inReplyTo)
         let encoder = JSONEncoder()

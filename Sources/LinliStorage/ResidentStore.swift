@@ -37,6 +37,23 @@ public struct ResidentStore: Sendable {
         ).rows.map(Self.resident)
     }
 
+    /// One page of the scope's residents in (name, id) order, starting after `after`; `text`
+    /// matches part of the name or address or the last digits of the phone; `active` nil means both.
+    public func page(
+        after: (name: String, id: ID<Resident>)?, matching text: String?, active: Bool?, limit: Int, on tx: Connection
+    ) async throws -> [Resident] {
+        try await tx.query(
+            """
+            SELECT \(Self.columns) FROM residents
+            WHERE (\(active)::boolean IS NULL OR is_active = \(active))
+              AND (\(text)::text IS NULL OR strpos(name, \(text)) > 0 OR strpos(address, \(text)) > 0
+                   OR right(phone, length(\(text))) = \(text))
+              AND (\(after?.name)::text IS NULL OR (name, id) > (\(after?.name)::text, \(after?.id)::uuid))
+            ORDER BY name, id LIMIT \(limit)
+            """
+        ).rows.map(Self.resident)
+    }
+
     /// Saves changes if nobody changed the resident since `r.version` was read; returns the new version.
     @discardableResult
     public func update(_ r: Resident, on tx: Connection) async throws -> Int {

@@ -37,6 +37,22 @@ public struct VolunteerStore: Sendable {
         ).rows.map(Self.volunteer)
     }
 
+    /// One page of the scope's volunteers in (name, id) order, starting after `after`; `text`
+    /// matches part of the name or the last digits of the phone; `active` nil means both.
+    public func page(
+        after: (name: String, id: ID<Volunteer>)?, matching text: String?, active: Bool?, limit: Int, on tx: Connection
+    ) async throws -> [Volunteer] {
+        try await tx.query(
+            """
+            SELECT \(Self.columns) FROM volunteers
+            WHERE (\(active)::boolean IS NULL OR is_active = \(active))
+              AND (\(text)::text IS NULL OR strpos(name, \(text)) > 0 OR right(phone, length(\(text))) = \(text))
+              AND (\(after?.name)::text IS NULL OR (name, id) > (\(after?.name)::text, \(after?.id)::uuid))
+            ORDER BY name, id LIMIT \(limit)
+            """
+        ).rows.map(Self.volunteer)
+    }
+
     /// Saves changed fields if nobody changed the volunteer since `v.version` was read;
     /// returns the new version.
     @discardableResult

@@ -1,0 +1,144 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LinliDomain
+import LinliStorage
+import Logging
+import Synchronization
+
+/// Gives every request an id: `X-Request-Id` when the caller sent a sensible one, a new UUID
+/// otherwise. It is in every log line of the request and in the response's headers.
+struct RequestIDMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+    // Constant, valid header name.
+    // swift-format-ignore: NeverForceUnwrap
+    static let header = HTTPField.Name("X-Request-Id")!
+
+    func handle(
+        _ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        let given = request.headers[Self.header] ?? ""
+        let usable =
+            (1...128).contains(given.utf8.count)
+            && given.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0.value < 0x7F }
+        context.requestID = usable ? given : UUID().uuidString.lowercased()
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        var response = try await next(request, context)
+        response.headers[Self.header] = context.requestID
+        return response
+    }
+}
+
+/// The routes of the router by path template, so that a known path asked with a method it does
+/// not have is answered 405 with `Allow` instead of Hummingbird's 404. Filled once after the
+/// routes are added; read by `ProblemMiddleware`.
+final class RouteIndex: Sendable {
+    private let routes = Mutex<[(template: [Substring], methods: [String])]>([])
+
+    func set(_ descriptions: [(path: String, method: String)]) {
+        var grouped: [String: [String]] = [:]
+        for d in descriptions { grouped[d.path, default: []].append(d.method) }
+        routes.withLock { routes in
+            routes = grouped.map { (template: $0.key.split(separator: "/"), methods: $0.value.sorted()) }
+        }
+    }
+
+    /// The methods routed for `path`, empty when no route's template matches it.
+    func methods(for path: String) -> [String] {
+        let segments = path.split(separator: "/")
+        return routes.withLock { routes in
+            routes.first { route in
+                route.template.count == segments.count
+                    && zip(route.template, segments).allSatisfy { t, s in t.hasPrefix("{") || t.hasPrefix(":") || t == s }
+            }?.methods ?? []
+        }
+    }
+}
+
+/// Turns every error into an `application/problem+json` response in the request's language:
+/// `Problem`s as they are, `StorageError`s by their code, Hummingbird's own errors (unknown
+/// path 404, wrong method 405 with Allow, body over the limit 413), anything else a logged 500
+/// that names the request id. Nothing leaves as an empty 500.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+    let routes: RouteIndex
+
+    func handle(
+        _ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response
+    ) async throws -> Response {
+        let language = Language(acceptLanguage: request.headers[.acceptLanguage])
+        let problem: Problem
+        do {
+            return try await next(request, context)
+        } catch let error as Problem {
+            problem = error
+        } catch let error as StorageError {
+            if error.code == .failed || error.code == .unavailable {
+                context.logger.error("storage failed: \(error)")
+            }
+            problem = Problem.storage(error)
+        } catch let error as any HTTPResponseError {
+            problem = httpProblem(error.status, request: request)
+        } catch {
+            context.logger.error("unhandled error: \(String(reflecting: error))")
+            problem = Problem.internalError
+        }
+        return problem.response(language: language, requestID: context.requestID.isEmpty ? nil : context.requestID)
+    }
+
+    func httpProblem(_ status: HTTPResponse.Status, request: Request) -> Problem {
+        switch status {
+        case .notFound:
+            let allowed = routes.methods(for: request.uri.path)
+            guard allowed.isEmpty else {
+                var headers = HTTPFields()
+                headers[.allow] = allowed.joined(separator: ", ")
+                return Problem(
+                    .methodNotAllowed, code: "method_not_allowed",
+                    detail: .init(
+                        "该地址不支持 \(request.method.rawValue)，可用：\(headers[.allow] ?? "")",
+                        "\(request.method.rawValue) is not supported here; allowed: \(headers[.allow] ?? "")"),
+                    headers: headers)
+            }
+            return Problem(
+                .notFound, code: "route_not_found",
+                detail: .init("没有这个地址：\(request.uri.path)", "There is no such path: \(request.uri.path)"))
+        case .contentTooLarge:
+            return Problem(
+                .contentTooLarge, code: "body_too_large",
+                detail: .init("请求内容超过了允许的大小", "The request body is larger than allowed"))
+        case .badRequest:
+            return Problem(.badRequest, code: "bad_request", detail: .init("请求格式有误", "The request is malformed"))
+        default:
+            return Problem(
+                status, code: status.code >= 500 ? "internal_error" : "http_\(status.code)",
+                detail: .init("请求未能完成（\(status.code)）", "The request could not be completed (\(status.code))"))
+        }
+    }
+}
+
+/// Resolves `{code}` of `/api/v1/communities/{code}/…` to the community (404 when there is
+/// none). This is where the sign-in middleware will check that the user may work in it.
+struct CommunityMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+    let store: Store
+
+    func handle(
+        _ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response
+    ) async throws -> Response {
+        let code = context.parameters.get("code") ?? ""
+        let community = try await store.transaction(.administrator()) { tx in
+            try await OrganisationStore().community(code: code, on: tx)
+        }
+        guard let community, community.isActive else {
+            throw Problem(
+                .notFound, code: "community_not_found",
+                detail: .init("没有代码为 “\(code)” 的社区", "There is no community with the code '\(code)'"))
+        }
+        var context = context
+        context.community = community
+        context.logger[metadataKey: "community"] = .string(community.code)
+        return try await next(request, context)
+    }
+}
