@@ -112,11 +112,14 @@ class Cluster:
             name, _, value = line.removeprefix("export ").partition("=")
             self.client_env[name] = value.strip("'")
 
+    def bindir(self) -> str:
+        """The server's own binaries (pg_ctl, psql), as local-postgres.sh picks them."""
+        with open(os.path.join(self.folder, "data", "PG_VERSION")) as f:
+            return f"/usr/lib/postgresql/{f.read().strip()}/bin"
+
     def stop_immediately(self) -> None:
         data = os.path.join(self.folder, "data")
-        with open(os.path.join(data, "PG_VERSION")) as f:
-            version = f.read().strip()
-        command = [f"/usr/lib/postgresql/{version}/bin/pg_ctl", "stop", "-D", data, "-m", "immediate", "-w", "-s"]
+        command = [os.path.join(self.bindir(), "pg_ctl"), "stop", "-D", data, "-m", "immediate", "-w", "-s"]
         if os.geteuid() == 0:  # local-postgres.sh runs the server as linli-pg when started by root
             command = ["runuser", "-u", self.env.get("LINLI_PG_OS_USER", "linli-pg"), "--"] + command
         subprocess.run(command, check=True, cwd="/")
@@ -128,8 +131,11 @@ class Cluster:
         """Runs SQL as the cluster's superuser; with retry_until, retries (PostgreSQL may be
         restarting) until that time."""
         env = dict(self.env, **self.client_env)
+        psql = os.path.join(self.bindir(), "psql")
+        if not os.access(psql, os.X_OK):
+            psql = "psql"
         while True:
-            result = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1"], input=sql, env=env,
+            result = subprocess.run([psql, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1"], input=sql, env=env,
                                     capture_output=True, text=True)
             if result.returncode == 0:
                 return result.stdout.strip()
@@ -274,11 +280,14 @@ def main() -> int:
             [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "gateway.py"), "--port",
              str(gateway_port), "--log", gateway_log, "--secret", SECRET, "--fail-every", str(args.fail_every)],
             stderr=open(os.path.join(work, "gateway.err"), "w"))
-        for _ in range(100):
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
+        for attempt in range(100):
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{gateway_port}/", timeout=1)
+                direct.open(f"http://127.0.0.1:{gateway_port}/", timeout=1)
                 break
             except OSError:
+                if attempt == 99:
+                    raise RuntimeError("the fake gateway did not start (see gateway.err with --keep)")
                 time.sleep(0.05)
 
         worker_env = dict(cli_env)
