@@ -134,11 +134,37 @@ struct CompiledProblem: Sendable {
         let sSex = pr.slots.map(\.sameSex), sEvening = pr.slots.map { pr.isEvening($0.range) }
         let sKindI = pr.slots.map { kindIdx[$0.kind] ?? 0 }, sDayI = pr.slots.map(\.day)
         var expiry = [Int](repeating: Int.min, count: max(1, nSkill))  // Int.min = skill not held
+        // Slots by start time, so each availability window finds the slots inside it by binary
+        // search instead of every person testing every slot (P × S × windows at 3,000 × 5,600).
+        let byStart = (0..<S).sorted { (sStart[$0], $0) < (sStart[$1], $1) }
+        let startsSorted = byStart.map { sStart[$0] }
+        var seenStamp = [Int](repeating: -1, count: S)
+        var candidates: [Int] = []
+        candidates.reserveCapacity(S)
+        var ep = [[Int32]](repeating: [], count: S)
         for (pi, p) in pr.people.enumerated() {
             for i in 0..<nSkill { expiry[i] = Int.min }
             for g in p.skills { if let i = skillIdx[g.skill] { expiry[i] = max(expiry[i], g.expiresAt ?? Int.max) } }
-            let av = p.availability, abs = p.absences.map(\.range), noEve = p.limits.noEvening
-            for si in 0..<S {
+            let abs = p.absences.map(\.range), noEve = p.limits.noEvening
+            candidates.removeAll(keepingCapacity: true)
+            if let av = p.availability {
+                for w in av {
+                    var lo = 0, hi = S
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        if startsSorted[mid] < w.start { lo = mid + 1 } else { hi = mid }
+                    }
+                    while lo < S && startsSorted[lo] < w.end {
+                        let si = byStart[lo]
+                        if sEnd[si] <= w.end && seenStamp[si] != pi { seenStamp[si] = pi; candidates.append(si) }
+                        lo += 1
+                    }
+                }
+                candidates.sort()
+            } else {
+                candidates.append(contentsOf: 0..<S)
+            }
+            for si in candidates {
                 if mpk[pi * nK + sKindI[si]] <= 0 { continue }
                 if let sx = sSex[si], p.sex != sx { continue }
                 if noEve && sEvening[si] { continue }
@@ -146,15 +172,13 @@ struct CompiledProblem: Sendable {
                 var ok = true
                 for k in sReqSkills[si] where expiry[k] < en { ok = false; break }
                 if !ok { continue }
-                if let av, !av.contains(where: { $0.start <= st && en <= $0.end }) { continue }
                 if abs.contains(where: { $0.start < en && st < $0.end }) { continue }
                 el[pi * S + si] = true
                 byPD[pi * D + sDayI[si]].append(Int32(si))
+                ep[si].append(Int32(pi))
             }
         }
         eligible = el; eligByPD = byPD
-        var ep = [[Int32]](repeating: [], count: S)
-        for pi in 0..<P { for si in 0..<S where el[pi * S + si] { ep[si].append(Int32(pi)) } }
         eligPeople = ep
 
         var rs = [Int32](repeating: 0, count: P * D + 1), rd: [Int32] = []
@@ -186,16 +210,19 @@ struct CompiledProblem: Sendable {
         let needStab = w.stability != 0 && !prevPairs.isEmpty
         if needCont || needStab {
             var a = [Int32](repeating: 0, count: P * S)
+            // Both costs are filled for everyone, then corrected for the few preferred or previous
+            // pairs: P × S plain additions instead of P × S hash lookups (the re-plan's hot spot).
             if needCont {
+                let cost = Int32(clamping: w.continuity)
                 for (si, s) in pr.slots.enumerated() where !s.preferredPeople.isEmpty {
-                    let pref = Set(s.preferredPeople)
-                    for (pi, p) in pr.people.enumerated() where !pref.contains(p.id) {
-                        a[pi * S + si] += Int32(clamping: w.continuity)
-                    }
+                    for pi in 0..<P { a[pi * S + si] += cost }
+                    for id in Set(s.preferredPeople) { if let pi = pIdx[id] { a[pi * S + si] -= cost } }
                 }
             }
             if needStab {
-                for i in 0..<(P * S) { a[i] += Int32(clamping: prevPairs.contains(i) ? -w.stability : w.stability) }
+                let cost = Int32(clamping: w.stability)
+                for i in 0..<(P * S) { a[i] += cost }
+                for i in prevPairs { a[i] -= 2 * cost }
                 constant = w.stability * prevPairs.count
             }
             ac = a

@@ -468,7 +468,9 @@ struct Engine {
                 guardCount += 1
                 var bestP = -1, bestK = 0, bestCost = 0
                 let before = st.hard * hardWeight + st.soft
-                for p in 0..<st.P where st.isEligible(p, Int32(s)) {
+                // The slot's eligible people (ascending, as a scan of all people would visit them).
+                for p32 in c.eligPeople[s] {
+                    let p = Int(p32)
                     let b = (p * st.D + d) * st.K
                     var k = -1
                     var dup = false
