@@ -205,6 +205,7 @@ let package = Package(
             dependencies: [
                 "LinliChannels",
                 "LinliReminders",
+                "LinliRostering",
                 "LinliDatabase",
                 "LinliStorage",
                 "LinliSettings",
@@ -353,7 +354,7 @@ let package = Package(
         .testTarget(
             name: "LinliAPITests",
             dependencies: [
-                "LinliAPI", "LinliChannels", "LinliJobs", "LinliWorker", "LinliTestSupport",
+                "LinliAPI", "LinliChannels", "LinliJobs", "LinliReminders", "LinliRostering", "LinliWorker", "LinliTestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

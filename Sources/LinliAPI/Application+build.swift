@@ -72,6 +72,9 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     let community = router.group("/api/v1/communities/{code}").add(middleware: CommunityMiddleware(store: store))
     VolunteersController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     ResidentsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
+    SlotsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
+    BookingsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
+    RostersController(store: store).addRoutes(to: community)
     routes.set(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router
 }

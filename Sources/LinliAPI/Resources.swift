@@ -41,11 +41,61 @@ struct ListQuery {
             after = Cursor.decode(String(raw))
             if after == nil { validation.fail("cursor", "invalid_cursor", "翻页标记无效", "is not a cursor this API gave out") }
         }
-        if !validation.problems.isEmpty {
-            throw Problem(
-                .badRequest, code: "invalid_parameter",
-                detail: .init("查询参数有误", "A query parameter is wrong"), errors: validation.problems)
+        try validation.checkParameters()
+    }
+}
+
+/// `?week=`: an ISO week ("2026-W48") or a date in it ("2026-11-23"); its Monday.
+enum WeekQuery {
+    static func monday(_ request: Request) throws -> LocalDate {
+        var validation = Validation()
+        let raw = request.uri.queryParameters["week"].map(String.init) ?? ""
+        let week = LocalDate(isoWeek: raw)
+        if week == nil {
+            validation.fail(
+                "week", raw.isEmpty ? "required" : "invalid_value", "须为 ISO 周（2026-W48）或日期（2026-11-23）",
+                "must be an ISO week (2026-W48) or a date (2026-11-23)")
         }
+        try validation.checkParameters()
+        return week ?? LocalDate(Date(), in: .gmt)
+    }
+}
+
+/// Times as the API writes and reads them: ISO 8601 with the community's offset
+/// ("2026-11-23T09:00:00+08:00"). Any offset (or Z) is accepted on input.
+enum APITime {
+    static func format(_ date: Date, in community: Community) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        formatter.timeZone = TimeZone(identifier: community.timeZone) ?? .shanghai
+        return formatter.string(from: date)
+    }
+
+    static func parse(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+}
+
+extension Validation {
+    /// A time in ISO 8601 with an offset; nil (and a failure naming `field`) otherwise.
+    mutating func time(_ field: String, _ text: String) -> Date? {
+        guard let date = APITime.parse(text) else {
+            fail(
+                field, "invalid_time", "须为带时区的 ISO 8601 时间，如 2026-11-23T09:00:00+08:00",
+                "must be an ISO 8601 time with offset, e.g. 2026-11-23T09:00:00+08:00")
+            return nil
+        }
+        return date
+    }
+
+    /// Query parameters that are wrong: a 400 naming them.
+    func checkParameters() throws {
+        guard !problems.isEmpty else { return }
+        throw Problem(
+            .badRequest, code: "invalid_parameter", detail: .init("查询参数有误", "A query parameter is wrong"),
+            errors: problems)
     }
 }
 
@@ -112,6 +162,12 @@ func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok, he
     var headers = headers
     headers[.contentType] = "application/json; charset=utf-8"
     return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+}
+
+/// A list that is not paged, because it is short by nature (a resident's bookings, a version's
+/// assignments).
+struct Items<Item: Encodable>: Encodable {
+    let items: [Item]
 }
 
 /// One page of a list.

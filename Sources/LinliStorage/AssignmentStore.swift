@@ -104,6 +104,37 @@ public struct AssignmentStore: Sendable {
         ).rows.map(Self.assignment)
     }
 
+    /// Another assignment of one of `slot`'s volunteers that a time range would overlap.
+    public struct Clash: Hashable, Sendable {
+        public var volunteerID: ID<Volunteer>
+        public var volunteerName: String
+        public var slotID: ID<Slot>
+        public var start: Date
+        public var end: Date
+    }
+
+    /// The assignments that would clash if `slot` ran from `start` to `end`: those of its
+    /// volunteers in the same roster version, or live ones when its assignment is live (the two
+    /// exclusion constraints), by start time. Answers which clash a refused move met.
+    public func clashes(slot: ID<Slot>, start: Date, end: Date, on tx: Connection) async throws -> [Clash] {
+        try await tx.query(
+            """
+            SELECT DISTINCT b.volunteer_id, v.name, b.slot_id, lower(b.during) AS starts_at, upper(b.during) AS ends_at
+            FROM assignments a
+            JOIN assignments b ON b.volunteer_id = a.volunteer_id AND b.slot_id <> a.slot_id
+                AND (b.roster_id = a.roster_id OR (a.is_live AND b.is_live))
+                AND b.during && tstzrange(\(start), \(end))
+            JOIN volunteers v ON v.id = b.volunteer_id
+            WHERE a.slot_id = \(slot)
+            ORDER BY starts_at, v.name
+            """
+        ).rows.map { row in
+            Clash(
+                volunteerID: try row.decode("volunteer_id"), volunteerName: try row.decode("name"),
+                slotID: try row.decode("slot_id"), start: try row.decode("starts_at"), end: try row.decode("ends_at"))
+        }
+    }
+
     /// How many people `slot` has in `roster` (the trigger-kept `roster_slot_fill`).
     public func fill(roster: ID<Roster>, slot: ID<Slot>, on tx: Connection) async throws -> Int {
         try await tx.query(

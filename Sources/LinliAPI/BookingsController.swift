@@ -1,0 +1,177 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LinliDomain
+import LinliReminders
+import LinliStorage
+
+/// `/api/v1/communities/{code}/bookings`: home-visit bookings made at the service desk — list by
+/// resident or state, read one, book, and cancel with a reason (through `ReminderPlanner`, so the
+/// visit's reminders go with it).
+struct BookingsController: Sendable {
+    let store: Store
+    let maxBodyBytes: Int
+    let bookings = BookingStore()
+
+    static let notFound = LocalizedText("没有这个预约", "There is no such booking")
+
+    func addRoutes(to group: RouterGroup<APIRequestContext>) {
+        group.get("bookings") { request, context in try await list(request, context) }
+        group.post("bookings") { request, context in try await create(request, context) }
+        group.get("bookings/{id}") { request, context in try await read(request, context) }
+        group.post("bookings/{id}/cancel") { request, context in try await cancel(request, context) }
+    }
+
+    /// A booking as the API shows it, times with the community's offset.
+    struct Body: Encodable {
+        let booking: Booking
+        let community: Community
+
+        enum CodingKeys: String, CodingKey {
+            case id, minutes, windows, notes, state, version
+            case residentID = "resident_id"
+            case serviceTypeID = "service_type_id"
+            case stateReason = "state_reason"
+            case slotID = "slot_id"
+            case bookedAt = "booked_at"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            let b = booking
+            try c.encode(b.id.description, forKey: .id)
+            try c.encode(b.residentID.description, forKey: .residentID)
+            try c.encode(b.serviceTypeID.description, forKey: .serviceTypeID)
+            try c.encode(b.minutes, forKey: .minutes)
+            try c.encode(
+                b.windows.map {
+                    Window(start: APITime.format($0.start, in: community), end: APITime.format($0.end, in: community))
+                },
+                forKey: .windows)
+            try c.encode(b.notes, forKey: .notes)
+            try c.encode(b.state, forKey: .state)
+            try c.encode(b.stateReason, forKey: .stateReason)
+            try c.encode(b.slotID?.description, forKey: .slotID)
+            try c.encode(b.bookedAt.map { APITime.format($0, in: community) }, forKey: .bookedAt)
+            try c.encode(b.version, forKey: .version)
+        }
+    }
+
+    /// A time window as sent and shown.
+    struct Window: Codable {
+        let start: String
+        let end: String
+    }
+
+    /// The body of POST.
+    struct Create: KnownFields {
+        let residentID: String
+        let serviceTypeID: String
+        let minutes: Int
+        let windows: [Window]
+        let notes: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case minutes, windows, notes
+            case residentID = "resident_id"
+            case serviceTypeID = "service_type_id"
+        }
+        static var fieldNames: Set<String> { Set(CodingKeys.allCases.map(\.rawValue)) }
+    }
+
+    /// A list is of one resident's bookings, or of one state's (the desk's queue: `requested`
+    /// when neither is given), or of both at once.
+    func list(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let community = try context.requireCommunity()
+        let query = request.uri.queryParameters
+        var validation = Validation()
+        let resident = query["resident"].map(String.init)
+        let residentID = resident.flatMap { ID<Resident>(uuidString: $0) }
+        if resident != nil && residentID == nil {
+            validation.fail("resident", "invalid_value", "须为居民编号（UUID）", "must be a resident id (UUID)")
+        }
+        let stateText = query["state"].map(String.init)
+        let state = stateText.flatMap(BookingState.init(rawValue:))
+        if stateText != nil && state == nil {
+            let all = BookingState.allCases.map(\.rawValue).joined(separator: ", ")
+            validation.fail("state", "invalid_value", "须为 \(all) 之一", "must be one of \(all)")
+        }
+        try validation.checkParameters()
+        let rows = try await store.transaction(.community(community.id)) { tx in
+            if let residentID {
+                return try await bookings.bookings(resident: residentID, on: tx).filter { state == nil || $0.state == state }
+            }
+            return try await bookings.bookings(state: state ?? .requested, on: tx)
+        }
+        return try jsonResponse(Items(items: rows.map { Body(booking: $0, community: community) }))
+    }
+
+    func read(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let community = try context.requireCommunity()
+        let id = try request.pathID(context, Booking.self, what: Self.notFound)
+        let booking = try await store.transaction(.community(community.id)) { tx in try await bookings.booking(id, on: tx) }
+        return try jsonResponse(Body(booking: booking, community: community), headers: ETag.headers(booking.version))
+    }
+
+    func create(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let community = try context.requireCommunity()
+        let body = try await JSONBody.read(Create.self, from: request, maxBytes: maxBodyBytes)
+        var validation = Validation()
+        let resident = ID<Resident>(uuidString: body.residentID)
+        if resident == nil { validation.fail("resident_id", "invalid_value", "须为居民编号（UUID）", "must be a resident id (UUID)") }
+        let service = ID<ServiceType>(uuidString: body.serviceTypeID)
+        if service == nil {
+            validation.fail("service_type_id", "invalid_value", "须为服务类型编号（UUID）", "must be a service type id (UUID)")
+        }
+        validation.range("minutes", body.minutes, 5...720)
+        validation.text("notes", body.notes, max: 500)
+        if body.windows.isEmpty {
+            validation.fail("windows", "empty", "至少需要一个时间段", "needs at least one time window")
+        }
+        var windows: [TimeWindow] = []
+        for (index, window) in body.windows.enumerated() {
+            let start = validation.time("windows[\(index)].start", window.start)
+            let end = validation.time("windows[\(index)].end", window.end)
+            guard let start, let end else { continue }
+            if end <= start {
+                validation.fail("windows[\(index)].end", "before_start", "结束时间须晚于开始时间", "must be after start")
+            }
+            windows.append(TimeWindow(start: start, end: end))
+        }
+        try validation.check()
+        guard let resident, let service else { throw Problem.internalError }
+        let booking = Booking(
+            communityID: community.id, residentID: resident, serviceTypeID: service, minutes: body.minutes,
+            windows: windows, notes: body.notes)
+        let stored = try await store.transaction(.community(community.id)) { tx in
+            try await bookings.create(booking, on: tx)
+            return try await bookings.booking(booking.id, on: tx)
+        }
+        let location = "/api/v1/communities/\(community.code)/bookings/\(stored.id)"
+        return try jsonResponse(
+            Body(booking: stored, community: community), status: .created,
+            headers: ETag.headers(stored.version, location: location))
+    }
+
+    func cancel(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let community = try context.requireCommunity()
+        let id = try request.pathID(context, Booking.self, what: Self.notFound)
+        let reason = try await SlotsController.Cancel.read(request, maxBytes: maxBodyBytes)
+        let cancelled = try await store.transaction(.community(community.id)) { tx in
+            let booking = try await bookings.booking(id, on: tx)
+            if let header = request.headers[.ifMatch], !header.isEmpty {
+                try ETag.require(request, current: booking.version)
+            }
+            guard booking.state == .requested || booking.state == .scheduled else {
+                throw Problem(
+                    .conflict, code: "not_cancellable",
+                    detail: .init(
+                        "该预约已是“\(booking.state.rawValue)”状态，不能取消",
+                        "The booking is \(booking.state.rawValue) and cannot be cancelled"))
+            }
+            return try await ReminderPlanner().cancelBooking(id, reason: reason, on: tx).0
+        }
+        return try jsonResponse(
+            Body(booking: cancelled, community: community), headers: ETag.headers(cancelled.version))
+    }
+}
