@@ -93,8 +93,9 @@ for _ in $(seq 1 150); do
   打开 Open:        $URL/
   就绪 Readiness:   $URL/readyz
   演示社区 Demo:    和平街道 · 幸福里社区 (48 volunteers, 1 patrol team, 30 residents)
-  演示账号 Demo login: admin / coordinator / desk / patrol — sign-in comes with the web pages;
-                    the service answers health, version and metrics for now.
+  接口 API:         $URL/openapi.yaml (JSON under /api/v1; no sign-in yet: keep it on 127.0.0.1)
+  演示账号 Demo login: admin / coordinator / desk / patrol — give one a password with
+                    linli user reset-password admin; sign-in pages come with the web pages.
   日志 Logs:        $RUN_DIR/linli-server.log, $RUN_DIR/linli-worker.log
   停止 Stop:        deploy/up.sh stop
 
