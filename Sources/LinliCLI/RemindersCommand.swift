@@ -39,12 +39,8 @@ struct RemindersCommand: AsyncParsableCommand {
     ) async throws -> T {
         let context = try await CommandContext.make()
         return try await context.run { context in
-            let store = Store(pool: context.pool)
-            guard
-                let community = try await store.transaction(
-                    .administrator(), { tx in try await OrganisationStore().community(code: code, on: tx) })
-            else { throw ValidationError("no community with code '\(code)' (linli community list shows them)") }
-            return try await body(context, store, community.id)
+            let community = try await context.community(code: code)
+            return try await body(context, Store(pool: context.pool), community.id)
         }
     }
 

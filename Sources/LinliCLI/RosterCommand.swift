@@ -42,14 +42,8 @@ struct RosterCommand: AsyncParsableCommand {
         // Under row-level security, as the service runs: a week's data is its community's only.
         let context = try await CommandContext.make(poolSize: poolSize, asApplication: true)
         return try await context.run { context in
-            let store = Store(pool: context.pool)
-            guard
-                let community = try await store.transaction(
-                    .administrator(), { tx in try await OrganisationStore().community(code: target.community, on: tx) })
-            else {
-                throw ValidationError("no community with code '\(target.community)' (linli community list shows them)")
-            }
-            return try await body(context, store, community, week)
+            let community = try await context.community(code: target.community)
+            return try await body(context, Store(pool: context.pool), community, week)
         }
     }
 
