@@ -186,9 +186,7 @@ public struct ReminderPlanner: Sendable {
         var summary = PlanSummary()
         summary.cancelledJobs = try await JobQueue.cancelPending(
             subject: Self.subject(slot), kinds: [Self.jobKind], on: tx)
-        let volunteers = try await tx.query(
-            "SELECT volunteer_id FROM assignments WHERE slot_id = \(slot) AND is_live ORDER BY volunteer_id"
-        ).rows.map { try $0.decode("volunteer_id", as: ID<Volunteer>.self) }
+        let volunteers = try await ReminderStore.liveVolunteers(slot: slot, on: tx)
         for volunteer in volunteers {
             summary.cancellationNotices += try await noticeIfTold(
                 volunteer: volunteer, slot: slot, reason: "slot-cancelled", on: tx)
@@ -211,13 +209,9 @@ public struct ReminderPlanner: Sendable {
         }
         // The version is that of the notice's cause, so a volunteer removed, re-added and
         // removed again is told each time.
-        let version =
-            try await tx.query("SELECT version FROM slots WHERE id = \(slot)").rows.first?.decode(
-                "version", as: Int.self) ?? 0
-        var payload = ReminderPayload(
-            kind: .cancellation, audience: .volunteer, slot: slot, slotVersion: version, volunteer: volunteer,
+        let payload = ReminderPayload(
+            kind: .cancellation, audience: .volunteer, slot: slot, slotVersion: timing.version, volunteer: volunteer,
             leadMinutes: nil)
-        payload.leadMinutes = nil
         let job = try NewJob(
             kind: Self.jobKind, payload: payload, uniqueKey: payload.key + ":" + reason, communityID: timing.community,
             priority: Self.noticePriority, runAt: nil, subject: nil)

@@ -131,21 +131,30 @@ enum ReminderStore {
         }
     }
 
-    /// The slot's start, and the longest reminder lead of its service.
+    /// The slot's start, its service's reminder leads, its community and its version.
     static func slotTiming(
         _ slot: ID<Slot>, on tx: Connection
     ) async throws -> (
-        start: Date, leads: [Int], community: ID<Community>
+        start: Date, leads: [Int], community: ID<Community>, version: Int
     )? {
         guard
             let row = try await tx.query(
                 """
-                SELECT s.starts_at, st.reminder_lead_minutes, s.community_id FROM slots s
+                SELECT s.starts_at, st.reminder_lead_minutes, s.community_id, s.version FROM slots s
                 JOIN service_types st ON st.id = s.service_type_id WHERE s.id = \(slot)
                 """
             ).rows.first
         else { return nil }
-        return (try row.decode("starts_at"), try row.decode("reminder_lead_minutes"), try row.decode("community_id"))
+        return (
+            try row.decode("starts_at"), try row.decode("reminder_lead_minutes"), try row.decode("community_id"),
+            try row.decode("version")
+        )
+    }
+
+    /// The volunteers live on `slot`.
+    static func liveVolunteers(slot: ID<Slot>, on tx: Connection) async throws -> [ID<Volunteer>] {
+        try await tx.query("SELECT volunteer_id FROM assignments WHERE slot_id = \(slot) AND is_live ORDER BY volunteer_id")
+            .rows.map { try $0.decode("volunteer_id") }
     }
 
     /// Whether anything was already sent to `volunteer` about `slot`.
