@@ -17,12 +17,23 @@ struct CompiledProblem: Sendable {
     // rules
     let succForbidden: [Bool]  // [k1*nK+k2]
     let travel: Int32
+    /// Travel minutes from place a to place b at [a * nPlaces + b] (0 on the diagonal).
+    let travelMatrix: [Int32]
+    let nPlaces: Int
     let eligible: [Bool]  // [p*S+s]
     let eligByPD: [[Int32]]  // [p*D+d] slots eligible for p on d
     let eligPeople: [[Int32]]  // [s] people eligible for slot s
     /// requests per person-day: flat (kind or -1, wantsOn 1/0, weight) triples
     let reqStart: [Int32], reqData: [Int32]
-    let assignCost: [Int32]?  // [p*S+s] static soft cost (continuity, stability)
+    /// Static soft cost of one person on one slot (continuity, stability), kept sparse: per slot the
+    /// preferred people and the previously assigned people (ascending person indexes), instead of a
+    /// dense P × S table (67 MB and a full fill at 3,000 × 5,600, which dominated a re-plan).
+    let continuityCost: Int32, stabilityCost: Int32
+    let slotHasPreferred: [Bool]
+    let preferredStart: [Int32], preferredData: [Int32]
+    let previousStart: [Int32], previousData: [Int32]
+    /// True when `staticCost` can be non-zero.
+    let hasStaticCost: Bool
     let softConstant: Int
     let fairnessPerHour: Int32, travelPerChange: Int32
     let pinned: [(p: Int, s: Int)]
@@ -35,7 +46,11 @@ struct CompiledProblem: Sendable {
 
     static let big: Int32 = Int32.max / 4
 
-    init(_ pr: SchedulingProblem) throws {
+    init(_ pr: SchedulingProblem) throws { try self.init(pr, reusing: nil) }
+
+    /// Compiles `pr`; with `old` (the same week before a change: same people and slots by ID and
+    /// order), eligibility is recomputed only for the people and slots that differ.
+    init(_ pr: SchedulingProblem, reusing old: (problem: SchedulingProblem, compiled: CompiledProblem)?) throws {
         D = pr.horizonDays
         guard D > 0 else { throw SchedulerError.invalidProblem("horizonDays must be positive") }
         P = pr.people.count; S = pr.slots.count
@@ -63,9 +78,13 @@ struct CompiledProblem: Sendable {
         // Separation rules are checked between neighbouring days only; that is exact when a slot plus the
         // longest rest or travel fits in a day.
         let longest = pr.slots.map(\.range.length).max() ?? 0
+        let longestTravel = max(pr.travelMinutes, pr.travelTimes.map(\.minutes).max() ?? 0)
+        for t in pr.travelTimes where t.minutes < 0 {
+            throw SchedulerError.invalidProblem("travel time \(t.from) → \(t.to) is negative")
+        }
         for p in pr.people {
             let r = p.limits.minRestMinutes ?? 0
-            guard r >= 0, longest + max(r, pr.travelMinutes) <= minutesPerDay else {
+            guard r >= 0, longest + max(r, longestTravel) <= minutesPerDay else {
                 throw SchedulerError.invalidProblem(
                     "person \(p.id): minimum rest \(r) min plus the longest slot (\(longest) min) must fit in 24 h")
             }
@@ -121,10 +140,20 @@ struct CompiledProblem: Sendable {
         for r in pr.forbiddenSuccessions { if let a = kindIdx[r.first], let b = kindIdx[r.then] { sf[a * nK + b] = true } }
         succForbidden = sf
         travel = Int32(clamping: pr.travelMinutes)
+        let placeNames = places.sorted { $0.value < $1.value }.map(\.key)
+        nPlaces = placeNames.count
+        var tm = [Int32](repeating: 0, count: max(1, nPlaces * nPlaces))
+        for a in 0..<nPlaces {
+            for b in 0..<nPlaces where a != b {
+                tm[a * nPlaces + b] = Int32(clamping: pr.travelTime(from: placeNames[a], to: placeNames[b]))
+            }
+        }
+        travelMatrix = tm
 
         // Eligibility: everything about one person and one slot that does not depend on other assignments.
-        var el = [Bool](repeating: false, count: P * S)
-        var byPD = [[Int32]](repeating: [], count: P * D)
+        var el: [Bool]
+        var byPD: [[Int32]]
+        var ep: [[Int32]]
         // Fast path of `Eligibility.reasons(...).isEmpty` over flat arrays.
         var skillIdx: [SkillID: Int] = [:]
         for s in pr.slots { for k in s.requiredSkills where skillIdx[k] == nil { skillIdx[k] = skillIdx.count } }
@@ -141,20 +170,22 @@ struct CompiledProblem: Sendable {
         var seenStamp = [Int](repeating: -1, count: S)
         var candidates: [Int] = []
         candidates.reserveCapacity(S)
-        var ep = [[Int32]](repeating: [], count: S)
-        for (pi, p) in pr.people.enumerated() {
+        let nSlots = S, nKinds = nK
+        /// The slots person `pi` may take, ascending.
+        func eligibleRow(_ pi: Int) -> [Int] {
+            let p = pr.people[pi]
             for i in 0..<nSkill { expiry[i] = Int.min }
             for g in p.skills { if let i = skillIdx[g.skill] { expiry[i] = max(expiry[i], g.expiresAt ?? Int.max) } }
             let abs = p.absences.map(\.range), noEve = p.limits.noEvening
             candidates.removeAll(keepingCapacity: true)
             if let av = p.availability {
                 for w in av {
-                    var lo = 0, hi = S
+                    var lo = 0, hi = nSlots
                     while lo < hi {
                         let mid = (lo + hi) / 2
                         if startsSorted[mid] < w.start { lo = mid + 1 } else { hi = mid }
                     }
-                    while lo < S && startsSorted[lo] < w.end {
+                    while lo < nSlots && startsSorted[lo] < w.end {
                         let si = byStart[lo]
                         if sEnd[si] <= w.end && seenStamp[si] != pi { seenStamp[si] = pi; candidates.append(si) }
                         lo += 1
@@ -162,10 +193,11 @@ struct CompiledProblem: Sendable {
                 }
                 candidates.sort()
             } else {
-                candidates.append(contentsOf: 0..<S)
+                candidates.append(contentsOf: 0..<nSlots)
             }
+            var out: [Int] = []
             for si in candidates {
-                if mpk[pi * nK + sKindI[si]] <= 0 { continue }
+                if mpk[pi * nKinds + sKindI[si]] <= 0 { continue }
                 if let sx = sSex[si], p.sex != sx { continue }
                 if noEve && sEvening[si] { continue }
                 let st = sStart[si], en = sEnd[si]
@@ -173,9 +205,71 @@ struct CompiledProblem: Sendable {
                 for k in sReqSkills[si] where expiry[k] < en { ok = false; break }
                 if !ok { continue }
                 if abs.contains(where: { $0.start < en && st < $0.end }) { continue }
-                el[pi * S + si] = true
-                byPD[pi * D + sDayI[si]].append(Int32(si))
-                ep[si].append(Int32(pi))
+                out.append(si)
+            }
+            return out
+        }
+        /// One person and one slot, by the same rules as `eligibleRow` (for a changed slot's column).
+        func eligiblePair(_ p: Person, _ pi: Int, _ si: Int) -> Bool {
+            if mpk[pi * nKinds + sKindI[si]] <= 0 { return false }
+            if let sx = sSex[si], p.sex != sx { return false }
+            if p.limits.noEvening && sEvening[si] { return false }
+            let st = sStart[si], en = sEnd[si]
+            for k in pr.slots[si].requiredSkills {
+                let held = p.skills.filter { $0.skill == k }.map { $0.expiresAt ?? Int.max }.max() ?? Int.min
+                if held < en { return false }
+            }
+            if let av = p.availability, !av.contains(where: { $0.start <= st && en <= $0.end }) { return false }
+            return !p.absences.contains { $0.range.start < en && st < $0.range.end }
+        }
+        if let old, Self.canReuse(old.problem, for: pr) {
+            // Re-plan of the same week: start from the old tables and patch the changed columns and rows.
+            el = old.compiled.eligible; byPD = old.compiled.eligByPD; ep = old.compiled.eligPeople
+            @inline(__always) func insertSorted(_ a: inout [Int32], _ v: Int32) {
+                var i = a.count
+                while i > 0 && a[i - 1] > v { i -= 1 }
+                if i > 0 && a[i - 1] == v { return }
+                a.insert(v, at: i)
+            }
+            @inline(__always) func remove(_ a: inout [Int32], _ v: Int32) {
+                if let i = a.firstIndex(of: v) { a.remove(at: i) }
+            }
+            for si in 0..<S where pr.slots[si] != old.problem.slots[si] {
+                let oldDay = old.problem.slots[si].day
+                for pi in ep[si] { remove(&byPD[Int(pi) * D + oldDay], Int32(si)) }
+                ep[si] = []
+                for (pi, person) in pr.people.enumerated() {
+                    let ok = eligiblePair(person, pi, si)
+                    el[pi * S + si] = ok
+                    if ok { insertSorted(&byPD[pi * D + sDayI[si]], Int32(si)); ep[si].append(Int32(pi)) }
+                }
+            }
+            for pi in 0..<P where pr.people[pi] != old.problem.people[pi] {
+                let row = eligibleRow(pi)
+                var now = Set<Int>()
+                now.reserveCapacity(row.count)
+                for si in row { now.insert(si) }
+                for d in 0..<D {
+                    for s32 in byPD[pi * D + d] where !now.contains(Int(s32)) {
+                        el[pi * S + Int(s32)] = false; remove(&ep[Int(s32)], Int32(pi))
+                    }
+                    byPD[pi * D + d] = []
+                }
+                for si in row {
+                    if !el[pi * S + si] { el[pi * S + si] = true; insertSorted(&ep[si], Int32(pi)) }
+                    byPD[pi * D + sDayI[si]].append(Int32(si))
+                }
+            }
+        } else {
+            el = [Bool](repeating: false, count: P * S)
+            byPD = [[Int32]](repeating: [], count: P * D)
+            ep = [[Int32]](repeating: [], count: S)
+            for pi in 0..<P {
+                for si in eligibleRow(pi) {
+                    el[pi * S + si] = true
+                    byPD[pi * D + sDayI[si]].append(Int32(si))
+                    ep[si].append(Int32(pi))
+                }
             }
         }
         eligible = el; eligByPD = byPD
@@ -197,37 +291,30 @@ struct CompiledProblem: Sendable {
         rs[P * D] = Int32(rd.count)
         reqStart = rs; reqData = rd
 
-        // Static per-assignment costs.
+        // Static per-assignment costs, sparse per slot (see `staticCost`).
         let w = pr.weights
-        var ac: [Int32]? = nil
-        var constant = 0
-        let prevPairs = Set(
-            pr.previous.compactMap { a -> Int? in
-                guard let p = pIdx[a.person], let s = sIdx[a.slot] else { return nil }
-                return p * pr.slots.count + s
-            })
-        let needCont = w.continuity != 0 && pr.slots.contains { !$0.preferredPeople.isEmpty }
-        let needStab = w.stability != 0 && !prevPairs.isEmpty
-        if needCont || needStab {
-            var a = [Int32](repeating: 0, count: P * S)
-            // Both costs are filled for everyone, then corrected for the few preferred or previous
-            // pairs: P × S plain additions instead of P × S hash lookups (the re-plan's hot spot).
-            if needCont {
-                let cost = Int32(clamping: w.continuity)
-                for (si, s) in pr.slots.enumerated() where !s.preferredPeople.isEmpty {
-                    for pi in 0..<P { a[pi * S + si] += cost }
-                    for id in Set(s.preferredPeople) { if let pi = pIdx[id] { a[pi * S + si] -= cost } }
-                }
-            }
-            if needStab {
-                let cost = Int32(clamping: w.stability)
-                for i in 0..<(P * S) { a[i] += cost }
-                for i in prevPairs { a[i] -= 2 * cost }
-                constant = w.stability * prevPairs.count
-            }
-            ac = a
+        var prevBySlot = [[Int32]](repeating: [], count: S)
+        var prevCount = 0
+        for a in pr.previous {
+            guard let p = pIdx[a.person], let s = sIdx[a.slot], !prevBySlot[s].contains(Int32(p)) else { continue }
+            prevBySlot[s].append(Int32(p)); prevCount += 1
         }
-        assignCost = ac; softConstant = constant
+        let needCont = w.continuity != 0 && pr.slots.contains { !$0.preferredPeople.isEmpty }
+        let needStab = w.stability != 0 && prevCount > 0
+        continuityCost = needCont ? Int32(clamping: w.continuity) : 0
+        stabilityCost = needStab ? Int32(clamping: w.stability) : 0
+        hasStaticCost = needCont || needStab
+        softConstant = needStab ? w.stability * prevCount : 0
+        slotHasPreferred = pr.slots.map { !$0.preferredPeople.isEmpty }
+        var ps: [Int32] = [0], pd: [Int32] = [], vs: [Int32] = [0], vd: [Int32] = []
+        ps.reserveCapacity(S + 1); vs.reserveCapacity(S + 1)
+        for si in 0..<S {
+            pd.append(contentsOf: Set(pr.slots[si].preferredPeople.compactMap { pIdx[$0] }).sorted().map { Int32($0) })
+            ps.append(Int32(pd.count))
+            vd.append(contentsOf: prevBySlot[si].sorted())
+            vs.append(Int32(vd.count))
+        }
+        preferredStart = ps; preferredData = pd; previousStart = vs; previousData = vd
         previousPairs = pr.previous.compactMap { a in
             guard let p = pIdx[a.person], let s = sIdx[a.slot] else { return nil }
             return (p, s)
@@ -260,6 +347,43 @@ struct CompiledProblem: Sendable {
         for (p, s) in pins { pinCount[p * D + pr.slots[s].day, default: 0] += 1 }
         k = max(k, pinCount.values.max() ?? 0)
         K = min(k, maxPerDay)
+    }
+}
+
+extension CompiledProblem {
+    /// Whether a compile of `old` can be patched into one of `new`: same horizon, kinds and evening
+    /// band, and the same people and slots by ID in the same order (their details may differ).
+    static func canReuse(_ old: SchedulingProblem, for new: SchedulingProblem) -> Bool {
+        guard old.horizonDays == new.horizonDays, old.kinds == new.kinds, old.eveningStartsAt == new.eveningStartsAt,
+            old.people.count == new.people.count, old.slots.count == new.slots.count
+        else { return false }
+        for i in 0..<old.people.count where old.people[i].id != new.people[i].id { return false }
+        for i in 0..<old.slots.count where old.slots[i].id != new.slots[i].id { return false }
+        return true
+    }
+
+    /// Minutes needed between a slot at place a and a later one at place b (-1 = no place).
+    @inline(__always) func travelTime(_ a: Int32, _ b: Int32) -> Int {
+        a < 0 || b < 0 || a == b ? 0 : Int(travelMatrix[Int(a) * nPlaces + Int(b)])
+    }
+
+    /// Soft cost of person p working slot s on its own: continuity (not one of the slot's preferred
+    /// people) and stability (differs from the previous roster).
+    @inline(__always) func staticCost(_ p: Int, _ s: Int) -> Int {
+        var cost = 0
+        if continuityCost != 0 && slotHasPreferred[s] {
+            cost += Int(continuityCost)
+            for i in Int(preferredStart[s])..<Int(preferredStart[s + 1]) where preferredData[i] == Int32(p) {
+                cost -= Int(continuityCost); break
+            }
+        }
+        if stabilityCost != 0 {
+            cost += Int(stabilityCost)
+            for i in Int(previousStart[s])..<Int(previousStart[s + 1]) where previousData[i] == Int32(p) {
+                cost -= 2 * Int(stabilityCost); break
+            }
+        }
+        return cost
     }
 }
 

@@ -312,3 +312,129 @@ enum Phrase {
         return out
     }
 }
+
+/// One soft rule's part in an assignment: the points it saves (positive) or costs (negative), in words.
+public struct Contribution: Sendable, Hashable {
+    /// Machine name of the rule: `cover.under`, `cover.over`, `continuity`, `requests`, `fairness`, `travel`, `stability`.
+    public var rule: String
+    /// Soft points this assignment saves (positive) or costs (negative).
+    public var points: Int
+    public var text: String
+}
+
+/// Why one person holds one assignment: the score contributions, so a coordinator sees the reasons.
+public struct AssignmentExplanation: Sendable, Hashable {
+    public var person: PersonID
+    public var slot: SlotID
+    /// Non-zero contributions, largest saving first.
+    public var contributions: [Contribution]
+    /// Sum of `contributions[].points`.
+    public var net: Int
+    /// One sentence for a coordinator.
+    public var text: String
+}
+
+extension Explainer {
+    /// Why `person` holds `slot` in `assignments`: each soft rule's contribution, measured by scoring
+    /// the person's roster (with the slot's other assignees) with and without this assignment through
+    /// the independent validator. Continuity and stability are stated against another, non-preferred or
+    /// newly placed, volunteer (that is how the solver weighs them). Throws for an unknown person or
+    /// slot or an assignment that is not in `assignments`.
+    public static func whyAssigned(
+        problem pr: SchedulingProblem, assignments: [Assignment], person: PersonID, slot: SlotID,
+        language lang: Language = .zh
+    ) throws -> AssignmentExplanation {
+        guard let p = pr.people.first(where: { $0.id == person }) else {
+            throw SchedulerError.invalidProblem("unknown person \(person)")
+        }
+        guard let s = pr.slots.first(where: { $0.id == slot }) else {
+            throw SchedulerError.invalidProblem("unknown slot \(slot)")
+        }
+        let this = Assignment(person: person, slot: slot)
+        guard assignments.contains(this) else {
+            throw SchedulerError.invalidProblem("\(person) is not assigned to \(slot)")
+        }
+        // The person's roster plus the slot's other assignees (for its headcount): every soft rule of
+        // this assignment lives inside it.
+        let mine = assignments.filter { $0.person == person }
+        let others = assignments.filter { $0.slot == slot && $0.person != person }
+        let slotIDs = Set(mine.map(\.slot))
+        let otherIDs = Set(others.map(\.person))
+        var sub = pr
+        sub.people = pr.people.filter { $0.id == person || otherIDs.contains($0.id) }
+        sub.slots = pr.slots.filter { slotIDs.contains($0.id) }
+        sub.requests = pr.requests.filter { $0.person == person }
+        sub.pinned = []; sub.previous = []
+        let with = ScheduleValidator.validate(problem: sub, assignments: mine + others).softBreakdown
+        let without = ScheduleValidator.validate(problem: sub, assignments: mine.filter { $0 != this } + others)
+            .softBreakdown
+        var parts: [Contribution] = []
+        func add(_ rule: String, _ points: Int, _ en: String, _ zh: String) {
+            guard points != 0 else { return }
+            let mark =
+                points > 0
+                ? (lang == .en ? "saves \(points)" : "省 \(points) 分") : (lang == .en ? "costs \(-points)" : "扣 \(-points) 分")
+            let text = lang == .en ? "\(en) (\(mark))" : "\(zh)（\(mark)）"
+            parts.append(Contribution(rule: rule, points: points, text: text))
+        }
+        let n = p.name, his = Phrase.possessive(p), W = pr.weights
+        let staffed = others.count + 1
+        let under = (without["cover.under"] ?? 0) - (with["cover.under"] ?? 0)
+        add(
+            "cover.under", under,
+            s.required == 1 ? "fills the one place it needs" : "fills one of the \(s.required) places it needs",
+            "补上所需 \(s.required) 人中的一个名额")
+        let over = (without["cover.over"] ?? 0) - (with["cover.over"] ?? 0)
+        add(
+            "cover.over", over, "makes it \(staffed) people where \(s.required) are wanted",
+            "使人数达 \(staffed) 人（需要 \(s.required) 人）")
+        if W.continuity != 0 && !s.preferredPeople.isEmpty {
+            let who = s.resident ?? (lang == .en ? "the resident" : "服务对象")
+            if s.preferredPeople.contains(person) {
+                add(
+                    "continuity", W.continuity, "\(n) is one of \(who)'s preferred or recent volunteers",
+                    "\(n) 是\(who)熟悉或指定的志愿者")
+            } else {
+                add(
+                    "continuity", -W.continuity, "\(n) is not one of \(who)'s preferred volunteers",
+                    "\(n) 不是\(who)熟悉或指定的志愿者")
+            }
+        }
+        let day = TimeText.weekday(day: s.day, language: lang)
+        let req = (without["requests"] ?? 0) - (with["requests"] ?? 0)
+        add(
+            "requests", req, req > 0 ? "\(n) asked to work on \(day)" : "\(n) asked for \(day) off",
+            req > 0 ? "\(n) 希望\(day)上班" : "\(n) 申请\(day)休息")
+        let fair = (without["fairness"] ?? 0) - (with["fairness"] ?? 0)
+        let target = Phrase.hours(p.targetMinutes ?? 0)
+        add(
+            "fairness", fair,
+            fair > 0
+                ? "brings \(n) closer to \(his) target of \(target) h" : "takes \(n) further past \(his) target of \(target) h",
+            fair > 0 ? "让\(n) 更接近目标时长 \(target) 小时" : "让\(n) 更偏离目标时长 \(target) 小时")
+        let travel = (without["travel"] ?? 0) - (with["travel"] ?? 0)
+        add("travel", travel, "\(n) changes grid that day", "\(n) 当天需换网格")
+        if W.stability != 0 && !pr.previous.isEmpty {
+            if pr.previous.contains(this) {
+                add("stability", W.stability, "\(n) already had it in the published roster", "已发布的排班里本就是\(n)")
+            } else {
+                add("stability", -W.stability, "it is a change to the published roster", "这是对已发布排班的改动")
+            }
+        }
+        parts.sort { ($0.points, $0.rule) > ($1.points, $1.rule) }
+        let net = parts.reduce(0) { $0 + $1.points }
+        let when = TimeText.slotTime(s.range, horizonDays: pr.horizonDays, language: lang)
+        let kind = Phrase.kindName(s.kind, pr)
+        let head = lang == .en ? "Why \(n) for \(kind) on \(when)" : "为什么由\(n) 做\(when) \(kind)"
+        let body: String
+        if parts.isEmpty {
+            body =
+                lang == .en
+                ? "\(n) may take it under every rule, and no one else would score better" : "\(n) 符合所有规则，换其他人得分不会更好"
+        } else {
+            body = parts.map(\.text).joined(separator: lang == .en ? "; " : "；")
+        }
+        return AssignmentExplanation(
+            person: person, slot: slot, contributions: parts, net: net, text: head + (lang == .en ? ": " : "：") + body)
+    }
+}

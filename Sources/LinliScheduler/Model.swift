@@ -312,6 +312,14 @@ public struct ForbiddenSuccession: Hashable, Sendable, Codable {
     public init(first: ServiceKindID, then: ServiceKindID) { self.first = first; self.then = then }
 }
 
+/// Minutes needed to get from one place (grid) to another; an entry of the travel-time matrix.
+public struct TravelTime: Hashable, Sendable, Codable {
+    public var from: String
+    public var to: String
+    public var minutes: Int
+    public init(from: String, to: String, minutes: Int) { self.from = from; self.to = to; self.minutes = minutes }
+}
+
 /// Weights of the soft rules that are not per slot or per request. Zero switches a rule off.
 public struct SoftWeights: Hashable, Sendable, Codable {
     /// Per hour of |worked − target| for people with a target.
@@ -347,8 +355,11 @@ public struct SchedulingProblem: Sendable, Codable, Hashable {
     public var pinned: [Assignment]
     public var requests: [ShiftRequest]
     public var forbiddenSuccessions: [ForbiddenSuccession]
-    /// Minutes needed to move between two different places (grids).
+    /// Minutes needed to move between two different places (grids) that `travelTimes` does not list.
     public var travelMinutes: Int
+    /// Travel-time matrix between places (optional, format version 1 readers without it still work): an
+    /// entry applies in both directions unless the reverse direction has an entry of its own.
+    public var travelTimes: [TravelTime]
     /// Minute of the day from which a slot counts as evening/night (default 18:00); also before 06:00.
     public var eveningStartsAt: Int
     /// Published roster this is a re-plan of (for stability).
@@ -359,8 +370,10 @@ public struct SchedulingProblem: Sendable, Codable, Hashable {
         name: String, horizonDays: Int, startDate: String? = nil, skills: [Skill] = [], kinds: [ServiceKind],
         people: [Person], slots: [Slot], pinned: [Assignment] = [], requests: [ShiftRequest] = [],
         forbiddenSuccessions: [ForbiddenSuccession] = [], travelMinutes: Int = 0,
-        eveningStartsAt: Int = 18 * 60, previous: [Assignment] = [], weights: SoftWeights = SoftWeights()
+        eveningStartsAt: Int = 18 * 60, previous: [Assignment] = [], weights: SoftWeights = SoftWeights(),
+        travelTimes: [TravelTime] = []
     ) {
+        self.travelTimes = travelTimes
         self.version = Self.formatVersion; self.name = name; self.horizonDays = horizonDays; self.startDate = startDate
         self.skills = skills; self.kinds = kinds; self.people = people; self.slots = slots; self.pinned = pinned
         self.requests = requests; self.forbiddenSuccessions = forbiddenSuccessions; self.travelMinutes = travelMinutes
@@ -369,7 +382,7 @@ public struct SchedulingProblem: Sendable, Codable, Hashable {
 
     private enum CodingKeys: String, CodingKey {
         case version, name, horizonDays, startDate, skills, kinds, people, slots, pinned, requests, forbiddenSuccessions
-        case travelMinutes, eveningStartsAt, previous, weights
+        case travelMinutes, eveningStartsAt, previous, weights, travelTimes
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -387,8 +400,18 @@ public struct SchedulingProblem: Sendable, Codable, Hashable {
             travelMinutes: try c.decodeIfPresent(Int.self, forKey: .travelMinutes) ?? 0,
             eveningStartsAt: try c.decodeIfPresent(Int.self, forKey: .eveningStartsAt) ?? 18 * 60,
             previous: try c.decodeIfPresent([Assignment].self, forKey: .previous) ?? [],
-            weights: try c.decodeIfPresent(SoftWeights.self, forKey: .weights) ?? SoftWeights())
+            weights: try c.decodeIfPresent(SoftWeights.self, forKey: .weights) ?? SoftWeights(),
+            travelTimes: try c.decodeIfPresent([TravelTime].self, forKey: .travelTimes) ?? [])
         version = try c.decode(Int.self, forKey: .version)
+    }
+
+    /// Minutes to travel from place `a` to place `b`: 0 for the same or an unknown place, else the
+    /// matrix entry (either direction, the exact direction first), else `travelMinutes`.
+    public func travelTime(from a: String?, to b: String?) -> Int {
+        guard let a, let b, a != b else { return 0 }
+        if let t = travelTimes.first(where: { $0.from == a && $0.to == b }) { return t.minutes }
+        if let t = travelTimes.first(where: { $0.from == b && $0.to == a }) { return t.minutes }
+        return travelMinutes
     }
 
     /// True if the slot touches the evening/night band (after `eveningStartsAt` or before 06:00).

@@ -77,7 +77,7 @@ extension Engine {
                     let si = Int(s)
                     let n = Int(st.count[si]) - (st.cells[ci] == s ? 1 : 0)
                     cost += n < Int(c.slotReq[si]) ? -Int(c.slotUnder[si]) : Int(c.slotOver[si])
-                    if let ac = c.assignCost { cost += Int(ac[p * st.S + si]) }
+                    if c.hasStaticCost { cost += c.staticCost(p, si) }
                 }
                 var r = r0
                 while r < r1 {

@@ -29,7 +29,12 @@ final class SearchState {
     private let succ: UnsafeMutablePointer<Bool>
     private let reqStart: UnsafeMutablePointer<Int32>, reqData: UnsafeMutablePointer<Int32>
     private let elig: UnsafeMutablePointer<Bool>
-    private let assignCost: UnsafeMutablePointer<Int32>?
+    private let hasStaticCost: Bool
+    private let travelM: UnsafeMutablePointer<Int32>, nPlaces: Int
+    private let contCost: Int, stabCost: Int
+    private let hasPref: UnsafeMutablePointer<Bool>
+    private let prefStart: UnsafeMutablePointer<Int32>, prefData: UnsafeMutablePointer<Int32>
+    private let prevStart: UnsafeMutablePointer<Int32>, prevData: UnsafeMutablePointer<Int32>
 
     init(_ c: CompiledProblem, windowedMinDays: Int = 42) {
         self.c = c
@@ -54,7 +59,12 @@ final class SearchState {
         sDay = copy(c.slotDay); sStart = copy(c.slotStart); sEnd = copy(c.slotEnd); sLen = copy(c.slotLen)
         sKind = copy(c.slotKind); sPlace = copy(c.slotPlace); succ = copy(c.succForbidden)
         reqStart = copy(c.reqStart); reqData = copy(c.reqData); elig = copy(c.eligible)
-        assignCost = c.assignCost.map { copy($0) }
+        hasStaticCost = c.hasStaticCost
+        travelM = copy(c.travelMatrix); nPlaces = c.nPlaces
+        contCost = Int(c.continuityCost); stabCost = Int(c.stabilityCost)
+        hasPref = copy(c.slotHasPreferred)
+        prefStart = copy(c.preferredStart); prefData = copy(c.preferredData)
+        prevStart = copy(c.previousStart); prevData = copy(c.previousData)
         if c.K == 1 && c.travelPerChange == 0 && c.D >= windowedMinDays {
             windowed = WindowedAggregates(P: c.P, nK: c.nK, D: c.D)
         }
@@ -74,7 +84,33 @@ final class SearchState {
         kindCnt.deallocate(); tmp.deallocate(); prevTmp.deallocate()
         sDay.deallocate(); sStart.deallocate(); sEnd.deallocate(); sLen.deallocate(); sKind.deallocate()
         sPlace.deallocate(); succ.deallocate(); reqStart.deallocate(); reqData.deallocate(); elig.deallocate()
-        assignCost?.deallocate()
+        travelM.deallocate(); hasPref.deallocate(); prefStart.deallocate(); prefData.deallocate()
+        prevStart.deallocate(); prevData.deallocate()
+    }
+
+    /// Same as `CompiledProblem.travelTime`, over raw buffers (the evaluation's hot path; in a debug
+    /// build a method on the large `CompiledProblem` value costs far more than the lookup).
+    @inline(__always) private func travelTime(_ a: Int32, _ b: Int32) -> Int {
+        a < 0 || b < 0 || a == b ? 0 : Int(travelM[Int(a) * nPlaces + Int(b)])
+    }
+
+    /// Same as `CompiledProblem.staticCost`, over raw buffers.
+    @inline(__always) private func staticCost(_ p: Int, _ s: Int) -> Int {
+        var cost = 0
+        let p32 = Int32(p)
+        if contCost != 0 && hasPref[s] {
+            cost += contCost
+            var i = Int(prefStart[s])
+            let e = Int(prefStart[s + 1])
+            while i < e { if prefData[i] == p32 { cost -= contCost; break }; i += 1 }
+        }
+        if stabCost != 0 {
+            cost += stabCost
+            var i = Int(prevStart[s])
+            let e = Int(prevStart[s + 1])
+            while i < e { if prevData[i] == p32 { cost -= 2 * stabCost; break }; i += 1 }
+        }
+        return cost
     }
 
     @inline(__always) func isEligible(_ p: Int, _ s: Int32) -> Bool { s < 0 || elig[p * S + Int(s)] }
@@ -142,14 +178,12 @@ final class SearchState {
         let maxC = Int(c.maxConsec[p]), minC = Int(c.minConsec[p]), minOff = Int(c.minConsecOff[p])
         let maxDay = Int(c.maxDayMin[p]), maxWeek = Int(c.maxWeekMin[p])
         let maxSD = Int(c.maxShiftsDay[p]), maxSW = Int(c.maxShiftsWeek[p]), rest = Int(c.minRest[p])
-        let travel = Int(c.travel)
         for k in 0..<nK { kindCnt[k] = 0 }
         var total = 0, weekMin = 0, weekShifts = 0, weekends = 0
         var weekendWorked = false
         var run = 0, runStart = 0, offRun = 0, offStart = 0
         var prev: Int32 = -1  // entry of day d-1 (or -1)
-        let ac = assignCost
-        let acBase = p * S
+        let ac = hasStaticCost
         var wd = 0
         var rq = Int(reqStart[base])
         for d in 0..<D {
@@ -172,11 +206,11 @@ final class SearchState {
                 run += 1
                 let len = Int(sLen[s])
                 kindCnt[Int(sKind[s])] += 1
-                if let ac { soft += Int(ac[acBase + s]) }
+                if ac { soft += staticCost(p, s) }
                 if prev >= 0 {
                     let q = Int(prev)
                     let gap = Int(sStart[s]) - Int(sEnd[q])
-                    let tr = (sPlace[s] != sPlace[q] && sPlace[s] >= 0 && sPlace[q] >= 0) ? travel : 0
+                    let tr = travelTime(sPlace[q], sPlace[s])
                     if gap < max(tr, rest) { hard += 1 }
                     if succ[Int(sKind[q]) * nK + Int(sKind[s])] { hard += 1 }
                 }
@@ -210,15 +244,13 @@ final class SearchState {
         let maxC = Int(c.maxConsec[p]), minC = Int(c.minConsec[p]), minOff = Int(c.minConsecOff[p])
         let maxDay = Int(c.maxDayMin[p]), maxWeek = Int(c.maxWeekMin[p])
         let maxSD = Int(c.maxShiftsDay[p]), maxSW = Int(c.maxShiftsWeek[p]), rest = Int(c.minRest[p])
-        let travel = Int(c.travel)
         for k in 0..<nK { kindCnt[k] = 0 }
         var total = 0, weekMin = 0, weekShifts = 0, weekends = 0
         var weekendWorked = false
         var run = 0, runStart = 0, offRun = 0, offStart = 0
         var last: Int32 = -1
         var prevN = 0
-        let ac = assignCost
-        let acBase = p * S
+        let ac = hasStaticCost
         for d in 0..<D {
             // gather the day's entries sorted by start
             var n = 0
@@ -250,12 +282,12 @@ final class SearchState {
                     let s = Int(tmp[i])
                     dayMin += Int(sLen[s])
                     kindCnt[Int(sKind[s])] += 1
-                    if let ac { soft += Int(ac[acBase + s]) }
+                    if ac { soft += staticCost(p, s) }
                     // overlap / travel / rest against every earlier entry of the day and of the previous worked day
                     for j in 0..<(i + prevN) {
                         let q = Int(j < i ? tmp[j] : prevTmp[j - i])
                         let gap = Int(sStart[s]) - Int(sEnd[q])
-                        let tr = (sPlace[s] != sPlace[q] && sPlace[s] >= 0 && sPlace[q] >= 0) ? travel : 0
+                        let tr = travelTime(sPlace[q], sPlace[s])
                         if gap < max(tr, rest) { hard += 1 }
                     }
                     let prev: Int32 = i == 0 ? last : tmp[i - 1]

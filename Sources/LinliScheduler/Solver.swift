@@ -40,6 +40,10 @@ public struct SolverOptions: Sendable {
     public var workers: Int = 1
     /// Advanced search knobs (for experiments): `hardWeight`, `t0`, `t1`, `cycles`, `adaptive`.
     public var tuning: [String: Double] = [:]
+    /// Stop once this many moves in a row found no better roster (nil = use the whole budget). Re-plans
+    /// set it: the published roster is already good, so the search only settles the neighbourhood of
+    /// the change and returns instead of spending the full time limit.
+    public var stopAfterIterationsWithoutImprovement: Int? = nil
 
     public init(
         seed: UInt64 = 1, timeLimitSeconds: Double = 10, maxIterations: Int? = nil, targetSoft: Int? = nil,
@@ -119,7 +123,13 @@ struct Rng {
 public enum Solver {
     /// Solves `problem`. Synchronous: run it in a `Task` or thread; cancel through `options.shouldCancel`.
     public static func solve(_ problem: SchedulingProblem, options: SolverOptions = SolverOptions()) throws -> Solution {
-        let compiled = try CompiledProblem(problem)
+        try solve(PreparedProblem(problem), options: options)
+    }
+
+    /// Solves an already prepared problem (see `PreparedProblem`), so a later re-plan can reuse it.
+    public static func solve(_ prepared: PreparedProblem, options: SolverOptions = SolverOptions()) throws -> Solution {
+        let problem = prepared.problem
+        let compiled = prepared.compiled
         let workers = max(1, options.workers)
         let result: Engine.Result
         if workers == 1 {
@@ -154,6 +164,62 @@ public enum Solver {
             version: Solution.formatVersion, problemName: problem.name, assignments: assignments,
             score: result.score, isValid: report.isValid && result.score.hard == 0,
             violations: report.violations.map(\.message), stats: result.stats)
+    }
+}
+
+/// A problem compiled for the solver (eligibility of every person for every slot and the flat
+/// tables the search runs on). Keep it to re-plan the same week after a change: `updated(to:)`
+/// recompiles only the people and slots that differ, which is most of a re-plan's cost otherwise.
+public struct PreparedProblem: Sendable {
+    public let problem: SchedulingProblem
+    let compiled: CompiledProblem
+
+    /// Compiles `problem`; throws `SchedulerError.invalidProblem` with the reason when it is malformed.
+    public init(_ problem: SchedulingProblem) throws {
+        self.problem = problem
+        compiled = try CompiledProblem(problem)
+    }
+
+    private init(problem: SchedulingProblem, compiled: CompiledProblem) {
+        self.problem = problem; self.compiled = compiled
+    }
+
+    /// The same week after a change (an absence, a moved or edited slot, new pins or a new `previous`
+    /// roster). People and slots must keep their IDs and order for the work to be reused; otherwise
+    /// this compiles from scratch (same result, just slower).
+    public func updated(to changed: SchedulingProblem) throws -> PreparedProblem {
+        PreparedProblem(problem: changed, compiled: try CompiledProblem(changed, reusing: (problem, compiled)))
+    }
+}
+
+/// A re-plan's answer: the new roster, what changed against the published one, and the prepared
+/// problem to reuse for the next re-plan.
+public struct ReplanResult: Sendable {
+    public var solution: Solution
+    /// Assignments added to and removed from the published roster (sorted).
+    public var added: [Assignment]
+    public var removed: [Assignment]
+    public var prepared: PreparedProblem
+}
+
+extension Solver {
+    /// Re-plans a published roster after a change. `changed` is the week as it is now (e.g. with the
+    /// new absence); `published` the roster people were told; `prepared` the week as it was solved.
+    /// The published roster is the warm start and the stability reference (`changed.previous` is set
+    /// to it), the compile reuses `prepared`, and unless `options` says otherwise the search stops
+    /// after 3,000 moves without improvement.
+    public static func replan(
+        _ changed: SchedulingProblem, published: [Assignment], from prepared: PreparedProblem,
+        options: SolverOptions = SolverOptions(timeLimitSeconds: 2)
+    ) throws -> ReplanResult {
+        var problem = changed
+        problem.previous = published
+        let next = try prepared.updated(to: problem)
+        var o = options
+        if o.stopAfterIterationsWithoutImprovement == nil { o.stopAfterIterationsWithoutImprovement = 3_000 }
+        let solution = try solve(next, options: o)
+        let diff = Solution.changes(from: published, to: solution.assignments)
+        return ReplanResult(solution: solution, added: diff.added, removed: diff.removed, prepared: next)
     }
 }
 
@@ -579,7 +645,10 @@ struct Engine {
         var lastProgress = -1.0
         var frac = 0.0
         let progressEvery = options.progressIntervalSeconds
+        let staleLimit = options.stopAfterIterationsWithoutImprovement
+        var lastImprovement = 0
         outer: while st.P > 0 && st.S > 0 {
+            if let staleLimit, iter - lastImprovement >= staleLimit { break outer }
             if iter & 255 == 0 {
                 let now = elapsed()
                 if let m = maxIter {
@@ -653,6 +722,7 @@ struct Engine {
             if st.hard < best.hard || (st.hard == best.hard && st.soft < best.soft) {
                 best = Score(hard: st.hard, soft: st.soft)
                 bestSnap = st.snapshot()
+                lastImprovement = iter
                 if best.hard == 0 && firstFeasible == nil { firstFeasible = elapsed(); hardWeight = baseHardWeight }
                 if best.hard == 0, let t = options.targetSoft, best.soft <= t { break outer }
             }

@@ -74,6 +74,10 @@ public enum ScheduleValidator {
         for a in pr.pinned where !seen.contains(a) {
             add("pinned", a.person, a.slot, "pinned assignment \(a.person) → \(a.slot) is missing")
         }
+        // Travel minutes by (from, to), written out here rather than shared with the solver's matrix.
+        var travelBy: [String: Int] = [:]
+        for t in pr.travelTimes where travelBy["\(t.to)\u{1}\(t.from)"] == nil { travelBy["\(t.to)\u{1}\(t.from)"] = t.minutes }
+        for t in pr.travelTimes { travelBy["\(t.from)\u{1}\(t.to)"] = t.minutes }
         let succ = Set(pr.forbiddenSuccessions.map { "\($0.first.rawValue)\u{1}\($0.then.rawValue)" })
         let H = pr.horizonDays
         func dayOf(_ s: Slot) -> Int { Int((Double(s.range.start) / Double(minutesPerDay)).rounded(.down)) }
@@ -87,7 +91,8 @@ public enum ScheduleValidator {
             for i in 0..<list.count {
                 for j in (i + 1)..<max(i + 1, list.count) {
                     let a = list[i], b = list[j]
-                    let tr = (a.place != nil && b.place != nil && a.place != b.place) ? pr.travelMinutes : 0
+                    var tr = 0
+                    if let pa = a.place, let pb = b.place, pa != pb { tr = travelBy["\(pa)\u{1}\(pb)"] ?? pr.travelMinutes }
                     let need = max(tr, L.minRestMinutes ?? 0)
                     if b.range.start - a.range.end < need {
                         let what =

@@ -83,7 +83,7 @@ extension SearchState {
             d = e + 1
         }
         // local day terms for a…b+1
-        let maxDay = Int(c.maxDayMin[p]), maxSD = Int(c.maxShiftsDay[p]), rest = Int(c.minRest[p]), travel = Int(c.travel)
+        let maxDay = Int(c.maxDayMin[p]), maxSD = Int(c.maxShiftsDay[p]), rest = Int(c.minRest[p])
         let last = min(b + 1, D - 1)
         var minutes = 0
         for d in a...last {
@@ -92,13 +92,14 @@ extension SearchState {
                 let s = Int(s32)
                 let len = Int(c.slotLen[s])
                 if d <= b { minutes += len }
-                if let ac = c.assignCost { soft += Int(ac[p * S + s]) }
+                if c.hasStaticCost { soft += c.staticCost(p, s) }
                 if d > 0 {
                     let q32 = cells[base + d - 1]
                     if q32 >= 0 {
                         let q = Int(q32)
                         let gap = Int(c.slotStart[s]) - Int(c.slotEnd[q])
-                        let tr = (c.slotPlace[s] != c.slotPlace[q] && c.slotPlace[s] >= 0 && c.slotPlace[q] >= 0) ? travel : 0
+                        let pa = c.slotPlace[q], pb = c.slotPlace[s]
+                        let tr = pa < 0 || pb < 0 || pa == pb ? 0 : Int(c.travelMatrix[Int(pa) * c.nPlaces + Int(pb)])
                         if gap < max(tr, rest) { hard += 1 }
                         if c.succForbidden[Int(c.slotKind[q]) * nK + Int(c.slotKind[s])] { hard += 1 }
                     }

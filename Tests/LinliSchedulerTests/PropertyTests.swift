@@ -107,6 +107,12 @@ enum WeekGenerator {
                 Assignment(person: people[r.int(nPeople)].id, slot: slots[r.int(slots.count)].id)
             }
         }
+        // A travel-time matrix on some weeks (drawn last, so the rest of each week is unchanged).
+        if r.int(2) == 0 {
+            problem.travelTimes = [
+                TravelTime(from: "G1", to: "G2", minutes: r.int(60)), TravelTime(from: "G3", to: "G2", minutes: 5 + r.int(40)),
+            ]
+        }
         return problem
     }
 }
