@@ -8,6 +8,11 @@ struct CompiledProblem: Sendable {
     let slotReq: [Int32], slotMax: [Int32], slotUnder: [Int32], slotOver: [Int32]
     let slotNeverAlone: [Bool], slotNeedsLeader: [Bool]
     let slotsByDay: [[Int32]]
+    /// Bookings with alternative times: the first alternative of each slot's booking (the slot itself
+    /// when it has none), and for that first alternative all of them (empty otherwise).
+    let groupRep: [Int32]
+    let groupMembers: [[Int32]]
+    let hasBookings: Bool
     // people
     let isLeader: [Bool]
     let minTotal: [Int32], maxTotal: [Int32], maxDayMin: [Int32], maxWeekMin: [Int32]
@@ -109,6 +114,17 @@ struct CompiledProblem: Sendable {
         slotNeverAlone = pr.slots.map { $0.neverAlone }
         slotNeedsLeader = pr.slots.map { $0.needsLeader }
         anyLeaderRule = pr.slots.contains { $0.needsLeader }
+        var firstOfBooking: [String: Int] = [:]
+        var rep = [Int32](0..<Int32(pr.slots.count))
+        var members = [[Int32]](repeating: [], count: pr.slots.count)
+        for (i, s) in pr.slots.enumerated() {
+            guard let b = s.booking else { continue }
+            let f = firstOfBooking[b] ?? i
+            firstOfBooking[b] = f
+            rep[i] = Int32(f); members[f].append(Int32(i))
+        }
+        groupRep = rep; groupMembers = members
+        hasBookings = members.contains { $0.count > 1 }
         func gcd(_ x: Int, _ y: Int) -> Int { y == 0 ? x : gcd(y, x % y) }
         lengthGCD = max(1, pr.slots.reduce(0) { gcd($0, $1.range.length) })
         longestSlot = pr.slots.map(\.range.length).max() ?? 0

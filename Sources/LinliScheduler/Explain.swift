@@ -44,8 +44,17 @@ public enum Explainer {
     ) -> [UnfilledExplanation] {
         var count: [SlotID: Int] = [:]
         for a in assignments { count[a.slot, default: 0] += 1 }
+        // A booking with alternative times is explained once, at its first alternative, by its total.
+        var booked: [String: Int] = [:]
+        var first: [String: SlotID] = [:]
+        for s in problem.slots {
+            guard let b = s.booking else { continue }
+            booked[b, default: 0] += count[s.id] ?? 0
+            if first[b] == nil { first[b] = s.id }
+        }
         return problem.slots.compactMap { s in
-            let n = count[s.id] ?? 0
+            if let b = s.booking, first[b] != s.id { return nil }
+            let n = s.booking.map { booked[$0] ?? 0 } ?? (count[s.id] ?? 0)
             guard n < s.required else { return nil }
             return explain(problem: problem, assignments: assignments, slot: s, missing: s.required - n, language: language)
         }

@@ -244,13 +244,19 @@ public struct Slot: Hashable, Sendable, Codable {
     public var resident: String?
     /// People the resident prefers or who served them recently: assigning one earns `continuityWeight` less cost.
     public var preferredPeople: [PersonID]
+    /// Booking this slot is one acceptable time of. Slots sharing a booking are alternatives (one per
+    /// allowed start inside the booking's windows, see `Slot.alternatives`): at most one of them is
+    /// staffed (hard), and the booking's headcount — the first alternative's `required` and weights —
+    /// counts the people on all of them.
+    public var booking: String?
 
     public init(
         id: SlotID, kind: ServiceKindID, range: MinuteRange, place: String? = nil, requiredSkills: [SkillID] = [],
         required: Int = 1, maxHeadcount: Int? = nil, underWeight: Int = 100, overWeight: Int = 1,
         priority: Int = 0, sameSex: Sex? = nil, neverAlone: Bool = false, needsLeader: Bool = false,
-        resident: String? = nil, preferredPeople: [PersonID] = []
+        resident: String? = nil, preferredPeople: [PersonID] = [], booking: String? = nil
     ) {
+        self.booking = booking
         self.id = id; self.kind = kind; self.range = range; self.place = place; self.requiredSkills = requiredSkills
         self.required = required; self.maxHeadcount = maxHeadcount; self.underWeight = underWeight
         self.overWeight = overWeight; self.priority = priority; self.sameSex = sameSex; self.neverAlone = neverAlone
@@ -259,7 +265,7 @@ public struct Slot: Hashable, Sendable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case id, kind, range, place, requiredSkills, required, maxHeadcount, underWeight, overWeight, priority, sameSex
-        case neverAlone, needsLeader, resident, preferredPeople
+        case neverAlone, needsLeader, resident, preferredPeople, booking
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -276,7 +282,27 @@ public struct Slot: Hashable, Sendable, Codable {
             neverAlone: try c.decodeIfPresent(Bool.self, forKey: .neverAlone) ?? false,
             needsLeader: try c.decodeIfPresent(Bool.self, forKey: .needsLeader) ?? false,
             resident: try c.decodeIfPresent(String.self, forKey: .resident),
-            preferredPeople: try c.decodeIfPresent([PersonID].self, forKey: .preferredPeople) ?? [])
+            preferredPeople: try c.decodeIfPresent([PersonID].self, forKey: .preferredPeople) ?? [],
+            booking: try c.decodeIfPresent(String.self, forKey: .booking))
+    }
+
+    /// The alternatives of a booking whose visit may start inside any of `windows`: one slot per
+    /// allowed start (every `step` minutes from each window's start, up to its end), each as long as
+    /// this slot, with ID `<id>@<minute>` and `booking` set to this slot's ID.
+    public func alternatives(startingIn windows: [MinuteRange], step: Int) -> [Slot] {
+        let length = range.length, step = max(1, step)
+        var starts: [Minute] = []
+        for w in windows {
+            var t = w.start
+            while t < w.end { if !starts.contains(t) { starts.append(t) }; t += step }
+        }
+        return starts.sorted().map { t in
+            var s = self
+            s.id = SlotID("\(id.rawValue)@\(t)")
+            s.range = MinuteRange(start: t, end: t + length)
+            s.booking = id.rawValue
+            return s
+        }
     }
 
     /// Day index (0-based) the slot starts on.

@@ -130,6 +130,10 @@ final class SearchState {
     }
 
     @inline(__always) func slotCost(_ s: Int) -> (Int, Int) {
+        if c.hasBookings {
+            if Int(c.groupRep[s]) != s { return (0, 0) }
+            if c.groupMembers[s].count > 1 { return bookingCost(s) }
+        }
         let n = Int(count[s]), req = Int(c.slotReq[s])
         var so = 0, h = 0
         if n < req { so = (req - n) * Int(c.slotUnder[s]) } else if n > req { so = (n - req) * Int(c.slotOver[s]) }
@@ -139,7 +143,27 @@ final class SearchState {
         return (h, so)
     }
 
+    /// Cover and slot rules of a booking with alternative times (`s` is its first alternative): the
+    /// headcount counts every alternative, and more than one staffed alternative is a hard unit each.
+    func bookingCost(_ s: Int) -> (Int, Int) {
+        var n = 0, staffed = 0, h = 0
+        for m32 in c.groupMembers[s] {
+            let m = Int(m32), k = Int(count[m])
+            if k == 0 { continue }
+            staffed += 1; n += k
+            if k > Int(c.slotMax[m]) { h += k - Int(c.slotMax[m]) }
+            if c.slotNeverAlone[m] && k == 1 { h += 1 }
+            if c.slotNeedsLeader[m] && leaders[m] == 0 { h += 1 }
+        }
+        if staffed > 1 { h += staffed - 1 }
+        let req = Int(c.slotReq[s])
+        var so = 0
+        if n < req { so = (req - n) * Int(c.slotUnder[s]) } else if n > req { so = (n - req) * Int(c.slotOver[s]) }
+        return (h, so)
+    }
+
     @inline(__always) private func updateSlot(_ s: Int) {
+        let s = c.hasBookings ? Int(c.groupRep[s]) : s
         let (h, so) = slotCost(s)
         hard += h - sHard[s]; soft += so - sSoft[s]
         sHard[s] = h; sSoft[s] = so

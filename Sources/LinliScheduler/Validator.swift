@@ -193,8 +193,32 @@ public enum ScheduleValidator {
             if s.needsLeader && n > 0 && !staff.contains(where: { $0.isLeader }) {
                 add("needsLeader", nil, s.id, "\(s.id) has no leader")
             }
+            if s.booking != nil { continue }
             if n < s.required { under += (s.required - n) * s.underWeight }
             if n > s.required { over += (n - s.required) * s.overWeight }
+        }
+        // Bookings with alternative times: one staffed alternative at most; the first alternative's
+        // headcount and weights count the people on all of them.
+        var bookingOrder: [String] = []
+        var alternatives: [String: [Slot]] = [:]
+        for s in pr.slots {
+            guard let b = s.booking else { continue }
+            if alternatives[b] == nil { bookingOrder.append(b) }
+            alternatives[b, default: []].append(s)
+        }
+        for b in bookingOrder {
+            let alts = alternatives[b] ?? []
+            guard let first = alts.first else { continue }
+            let staffed = alts.filter { !(bySlot[$0.id] ?? []).isEmpty }
+            if staffed.count > 1 {
+                add(
+                    "booking", nil, staffed[1].id,
+                    "booking \(b) is staffed at \(staffed.count) different times: \(staffed.map(\.id.rawValue).joined(separator: ", "))"
+                )
+            }
+            let n = alts.reduce(0) { $0 + (bySlot[$1.id] ?? []).count }
+            if n < first.required { under += (first.required - n) * first.underWeight }
+            if n > first.required { over += (n - first.required) * first.overWeight }
         }
         // soft rules
         var req = 0

@@ -113,6 +113,16 @@ enum WeekGenerator {
                 TravelTime(from: "G1", to: "G2", minutes: r.int(60)), TravelTime(from: "G3", to: "G2", minutes: 5 + r.int(40)),
             ]
         }
+        // A booking with alternative start times on some weeks (drawn last as well).
+        if r.int(2) == 0 {
+            let d = r.int(7), h = 9 + r.int(4)
+            let visit = Slot(
+                id: "booked", kind: "meal", range: MinuteRange(start: at(d, h), end: at(d, h + 1)), place: places[r.int(3)],
+                required: 1 + r.int(2), underWeight: 60, overWeight: 10, neverAlone: r.int(3) == 0)
+            problem.slots += visit.alternatives(
+                startingIn: [MinuteRange(start: at(d, h), end: at(d, h + 1)), MinuteRange(start: at(d, 15), end: at(d, 16))],
+                step: 30)
+        }
         return problem
     }
 }

@@ -172,3 +172,54 @@ import Testing
         #expect(throws: SchedulerError.self) { try Solver.solve(p) }
     }
 }
+
+@Suite struct BookingWindowTests {
+    static let visit = Slot(
+        id: "bath", kind: "bath", range: MinuteRange(start: at(1, 9), end: at(1, 10)), underWeight: 200, overWeight: 30)
+    static let windows = [MinuteRange(start: at(1, 9), end: at(1, 10)), MinuteRange(start: at(1, 14), end: at(1, 15))]
+
+    @Test func alternativesStartEveryStepInsideEachWindow() {
+        let alts = Self.visit.alternatives(startingIn: Self.windows, step: 30)
+        #expect(
+            alts.map(\.id.rawValue) == ["bath@\(at(1, 9))", "bath@\(at(1, 9, 30))", "bath@\(at(1, 14))", "bath@\(at(1, 14, 30))"])
+        #expect(alts.allSatisfy { $0.booking == "bath" && $0.range.length == 60 })
+    }
+
+    @Test func theSolverPicksAStartThePeopleCanMake() throws {
+        let alts = Self.visit.alternatives(startingIn: Self.windows, step: 30)
+        // 王芳 is free 13:00–15:00 on Tuesday: only the 14:00 start fits.
+        let wang = Person(id: "wang", name: "王芳", availability: [MinuteRange(start: at(1, 13), end: at(1, 15))])
+        let alone = try solveTiny(tiny(people: [wang], slots: alts))
+        #expect(alone.assignments == [Assignment(person: "wang", slot: SlotID("bath@\(at(1, 14))"))])
+        #expect(alone.score.soft == 0)
+        // Two people wanted: both go to the same start; the other starts stay empty.
+        var two = alts
+        for i in two.indices { two[i].required = 2 }
+        let both = try solveTiny(tiny(people: [wang, Person(id: "li", name: "李强")], slots: two))
+        #expect(Set(both.assignments.map(\.slot)) == [SlotID("bath@\(at(1, 14))")])
+        #expect(both.assignments.count == 2)
+    }
+
+    @Test func validatorAllowsOneStartOnlyAndCountsTheBooking() {
+        let alts = Self.visit.alternatives(startingIn: Self.windows, step: 60)
+        let p = tiny(people: [Person(id: "a", name: "A"), Person(id: "b", name: "B")], slots: alts)
+        let split = [Assignment(person: "a", slot: alts[0].id), Assignment(person: "b", slot: alts[1].id)]
+        let report = ScheduleValidator.validate(problem: p, assignments: split)
+        #expect(report.violations.map(\.rule) == ["booking"])
+        #expect(report.softBreakdown["cover.over"] == 30)
+        #expect(report.softBreakdown["cover.under"] == 0)
+        let none = ScheduleValidator.validate(problem: p, assignments: [])
+        #expect(none.softBreakdown["cover.under"] == 200)
+        // Explained once, at its first start.
+        let why = Explainer.explainUnfilled(problem: p, assignments: [], language: .en)
+        #expect(why.map(\.slot) == [alts[0].id])
+        #expect(Explainer.explainUnfilled(problem: p, assignments: [split[1]]).isEmpty)
+    }
+
+    @Test func bookingsRoundTripInJSON() throws {
+        let p = tiny(people: [], slots: Self.visit.alternatives(startingIn: Self.windows, step: 60))
+        let back = try SchedulingProblem.decode(json: try p.encodeJSON())
+        #expect(back == p)
+        #expect(back.slots.map(\.booking) == ["bath", "bath"])
+    }
+}
