@@ -63,11 +63,11 @@ struct BookingsController: Sendable {
         let end: String
     }
 
-    /// The body of POST.
+    /// The body of POST, and of a desk proposal (where `minutes` may be left to the service).
     struct Create: KnownFields {
         let residentID: String
         let serviceTypeID: String
-        let minutes: Int
+        let minutes: Int?
         let windows: [Window]
         let notes: String?
 
@@ -77,6 +77,15 @@ struct BookingsController: Sendable {
             case serviceTypeID = "service_type_id"
         }
         static var fieldNames: Set<String> { Set(CodingKeys.allCases.map(\.rawValue)) }
+    }
+
+    /// A booking or desk proposal as asked for, checked.
+    struct Asked {
+        let resident: ID<Resident>
+        let service: ID<ServiceType>
+        let minutes: Int?
+        let windows: [TimeWindow]
+        let notes: String?
     }
 
     /// A list is of one resident's bookings, or of one state's (the desk's queue: `requested`
@@ -115,7 +124,32 @@ struct BookingsController: Sendable {
 
     func create(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
-        let body = try await JSONBody.read(Create.self, from: request, maxBytes: maxBodyBytes)
+        let asked = try await Self.read(request, maxBytes: maxBodyBytes, minutesRequired: true)
+        let booking = Booking(
+            communityID: community.id, residentID: asked.resident, serviceTypeID: asked.service,
+            minutes: asked.minutes ?? 0, windows: asked.windows, notes: asked.notes)
+        let stored = try await store.transaction(.community(community.id)) { tx in
+            try await bookings.create(booking, on: tx)
+            return try await bookings.booking(booking.id, on: tx)
+        }
+        let location = "/api/v1/communities/\(community.code)/bookings/\(stored.id)"
+        return try jsonResponse(
+            Body(booking: stored, community: community), status: .created,
+            headers: ETag.headers(stored.version, location: location))
+    }
+
+    /// Reads and checks what a booking or a desk proposal asks for: the resident's and service's
+    /// ids, the length (required for a booking), the notes and the windows (at least one, each
+    /// ending after it starts).
+    static func read(_ request: Request, maxBytes: Int, minutesRequired: Bool) async throws -> Asked {
+        let body = try await JSONBody.read(Create.self, from: request, maxBytes: maxBytes)
+        if minutesRequired && body.minutes == nil {
+            // As the decoder answers a missing field.
+            let message = LocalizedText("必填", "This field is required")
+            throw Problem(
+                .badRequest, code: "required", detail: .init("字段 minutes：必填", "Field minutes: This field is required"),
+                errors: [FieldProblem(field: "minutes", code: "required", message: message)])
+        }
         var validation = Validation()
         let resident = ID<Resident>(uuidString: body.residentID)
         if resident == nil { validation.fail("resident_id", "invalid_value", "须为居民编号（UUID）", "must be a resident id (UUID)") }
@@ -140,17 +174,7 @@ struct BookingsController: Sendable {
         }
         try validation.check()
         guard let resident, let service else { throw Problem.internalError }
-        let booking = Booking(
-            communityID: community.id, residentID: resident, serviceTypeID: service, minutes: body.minutes,
-            windows: windows, notes: body.notes)
-        let stored = try await store.transaction(.community(community.id)) { tx in
-            try await bookings.create(booking, on: tx)
-            return try await bookings.booking(booking.id, on: tx)
-        }
-        let location = "/api/v1/communities/\(community.code)/bookings/\(stored.id)"
-        return try jsonResponse(
-            Body(booking: stored, community: community), status: .created,
-            headers: ETag.headers(stored.version, location: location))
+        return Asked(resident: resident, service: service, minutes: body.minutes, windows: windows, notes: body.notes)
     }
 
     func cancel(_ request: Request, _ context: APIRequestContext) async throws -> Response {

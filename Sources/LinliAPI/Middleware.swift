@@ -67,20 +67,32 @@ struct ProblemMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response
     ) async throws -> Response {
-        let language = Language(acceptLanguage: request.headers[.acceptLanguage])
-        let problem: Problem
         do {
             return try await next(request, context)
-        } catch let error as Problem {
+        } catch {
+            return Self.response(for: error, request: request, context: context) { httpProblem($0, request: request) }
+        }
+    }
+
+    /// `error` as a problem response in the request's language; `http` maps Hummingbird's own
+    /// errors (also used by `IdempotencyMiddleware`, which stores the answer of a failed write).
+    static func response(
+        for error: any Error, request: Request, context: APIRequestContext,
+        http: (HTTPResponse.Status) -> Problem
+    ) -> Response {
+        let language = Language(acceptLanguage: request.headers[.acceptLanguage])
+        let problem: Problem
+        switch error {
+        case let error as Problem:
             problem = error
-        } catch let error as StorageError {
+        case let error as StorageError:
             if error.code == .failed || error.code == .unavailable {
                 context.logger.error("storage failed: \(error)")
             }
             problem = Problem.storage(error)
-        } catch let error as any HTTPResponseError {
-            problem = httpProblem(error.status, request: request)
-        } catch {
+        case let error as any HTTPResponseError:
+            problem = http(error.status)
+        default:
             context.logger.error("unhandled error: \(String(reflecting: error))")
             problem = Problem.internalError
         }

@@ -109,6 +109,12 @@ public struct ReminderPlanner: Sendable {
         try await plan(ReminderStore.liveAssignments(roster: roster, on: tx), on: tx)
     }
 
+    /// Queues the reminders of a slot's live assignments (a visit booked at the desk).
+    @discardableResult
+    public func planSlot(_ slot: ID<Slot>, on tx: Connection) async throws -> PlanSummary {
+        try await plan(ReminderStore.liveAssignments(slot: slot, on: tx), on: tx)
+    }
+
     /// Plans the reminders of `assignments`; without `lateReminders`, no "at once" reminder
     /// for a lead that has passed (a change notice goes out instead).
     private func plan(

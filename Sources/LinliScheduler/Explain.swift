@@ -55,36 +55,75 @@ public enum Explainer {
     public static func suggest(
         problem: SchedulingProblem, assignments: [Assignment], slot: SlotID, limit: Int = 10
     ) throws -> [Suggestion] {
+        try suggestEach(problem: problem, assignments: assignments, slots: [slot], limit: limit)[slot] ?? []
+    }
+
+    /// `suggest` for several slots of one problem, compiled once: what the booking desk asks of
+    /// many candidate times at once. With `allowedOnly`, people who would break a hard rule and
+    /// people whose day is full (taking the slot would replace one of their shifts) are left out,
+    /// and nothing is spent on wording what they would break.
+    public static func suggestEach(
+        problem: SchedulingProblem, assignments: [Assignment], slots: [SlotID], limit: Int = 10, allowedOnly: Bool = false
+    ) throws -> [SlotID: [Suggestion]] {
         let c = try CompiledProblem(problem)
-        guard let si = c.slotIndex[slot] else { throw SchedulerError.invalidProblem("unknown slot \(slot)") }
         let st = SearchState(c)
         load(st, c, assignments)
-        let d = Int(c.slotDay[si])
-        var out: [Suggestion] = []
-        for p in 0..<c.P where c.eligible[p * c.S + si] {
-            let base = (p * c.D + d) * c.K
-            var k = -1
-            var already = false
-            for kk in 0..<c.K {
-                if st.cells[base + kk] == Int32(si) { already = true }; if k < 0 && st.cells[base + kk] < 0 { k = kk }
+        var result: [SlotID: [Suggestion]] = [:]
+        for slot in slots {
+            guard let si = c.slotIndex[slot] else { throw SchedulerError.invalidProblem("unknown slot \(slot)") }
+            let d = Int(c.slotDay[si])
+            var out: [Suggestion] = []
+            for p in 0..<c.P where c.eligible[p * c.S + si] {
+                let base = (p * c.D + d) * c.K
+                var k = -1
+                var already = false
+                for kk in 0..<c.K {
+                    if st.cells[base + kk] == Int32(si) { already = true }; if k < 0 && st.cells[base + kk] < 0 { k = kk }
+                }
+                if already || (allowedOnly && k < 0) { continue }
+                let h0 = st.hard, s0 = st.soft
+                var replaced: Int32 = -1
+                if k < 0 { k = 0; replaced = st.cells[base] }  // day full: would replace the first entry
+                if st.pinnedCell[base + k] { continue }
+                st.setCell(p, d, k, Int32(si)); st.refreshPerson(p)
+                let dh = st.hard - h0, ds = st.soft - s0
+                st.setCell(p, d, k, replaced); st.refreshPerson(p)
+                if allowedOnly && dh > 0 { continue }
+                let person = problem.people[p]
+                let breaks =
+                    dh > 0
+                    ? personViolations(problem: problem, assignments: assignments, person: person, adding: problem.slots[si])
+                        .map(\.message) : []
+                out.append(
+                    Suggestion(person: person.id, name: person.name, hardDelta: max(0, dh), softDelta: ds, wouldBreak: breaks))
             }
-            if already { continue }
-            let h0 = st.hard, s0 = st.soft
-            var replaced: Int32 = -1
-            if k < 0 { k = 0; replaced = st.cells[base] }  // day full: would replace the first entry
-            if st.pinnedCell[base + k] { continue }
-            st.setCell(p, d, k, Int32(si)); st.refreshPerson(p)
-            let dh = st.hard - h0, ds = st.soft - s0
-            st.setCell(p, d, k, replaced); st.refreshPerson(p)
-            let person = problem.people[p]
-            let breaks =
-                dh > 0
-                ? personViolations(problem: problem, assignments: assignments, person: person, adding: problem.slots[si]).map(
-                    \.message) : []
-            out.append(Suggestion(person: person.id, name: person.name, hardDelta: max(0, dh), softDelta: ds, wouldBreak: breaks))
+            out.sort { ($0.hardDelta, $0.softDelta, $0.person) < ($1.hardDelta, $1.softDelta, $1.person) }
+            result[slot] = Array(out.prefix(limit))
         }
-        out.sort { ($0.hardDelta, $0.softDelta, $0.person) < ($1.hardDelta, $1.softDelta, $1.person) }
-        return Array(out.prefix(limit))
+        return result
+    }
+
+    /// Why `slot` cannot be filled by anyone not yet on it in `assignments`, in `language`: the
+    /// explanation `explainUnfilled` gives, for one slot whether or not it is short.
+    public static func explain(
+        problem: SchedulingProblem, assignments: [Assignment], slot: SlotID, language: Language = .zh
+    ) throws -> UnfilledExplanation {
+        guard let s = problem.slots.first(where: { $0.id == slot }) else {
+            throw SchedulerError.invalidProblem("unknown slot \(slot)")
+        }
+        let n = assignments.filter { $0.slot == slot }.count
+        return explain(problem: problem, assignments: assignments, slot: s, missing: max(1, s.required - n), language: language)
+    }
+
+    /// The hard rules `person` would break by also taking `slot` in `assignments` (person rules
+    /// only: availability, skills, same sex, limits, rest, clashes), with the validator's messages.
+    public static func violations(
+        problem: SchedulingProblem, assignments: [Assignment], person: PersonID, adding slot: SlotID
+    ) -> [Violation] {
+        guard let p = problem.people.first(where: { $0.id == person }),
+            let s = problem.slots.first(where: { $0.id == slot })
+        else { return [] }
+        return personViolations(problem: problem, assignments: assignments, person: p, adding: s)
     }
 
     // MARK: - internals

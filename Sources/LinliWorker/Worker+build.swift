@@ -51,6 +51,14 @@ func workerHandlers(
         ReminderPlanner.jobKind: ReminderSender(store: store, channels: channels, logger: logger).handler,
         Replies.replanKind: DeclineReplanner(store: store, logger: logger).handler,
         RosterSolving.jobKind: RosterSolving(store: store, logger: logger).handler(),
+        DailyScheduler.purgeRequestsKind: { _ in
+            let removed = try await store.transaction(.administrator()) { tx in
+                (try await IdempotencyStore().purgeExpired(on: tx), try await BookingDesk.purgeExpired(on: tx))
+            }
+            logger.info(
+                "purged expired idempotency keys and booking proposals",
+                metadata: ["keys": "\(removed.0)", "proposals": "\(removed.1)"])
+        },
         DailyScheduler.purgeSessionsKind: { _ in
             let removed = try await Sessions(store: store).purge(olderThanDays: 90)
             logger.info(
@@ -75,6 +83,8 @@ struct ChannelsService: Service {
 struct DailyScheduler: Service {
     /// Deletes sessions ended and sign-in attempts made more than 90 days ago.
     static let purgeSessionsKind = "maintenance.purge_sessions"
+    /// Deletes `Idempotency-Key`s past their 24 hours and booking-desk proposals expired unconfirmed.
+    static let purgeRequestsKind = "maintenance.purge_requests"
 
     let queue: JobQueue
     let logger: Logger
@@ -88,10 +98,10 @@ struct DailyScheduler: Service {
             do {
                 try await MaintenanceJobs.scheduleDailyPurge(queue: queue)
                 let day = LocalDate(Date(), in: .shanghai).description
-                try await queue.enqueue(
-                    NewJob(
-                        kind: Self.purgeSessionsKind, payload: Day(day: day), uniqueKey: "\(Self.purgeSessionsKind):\(day)",
-                        priority: -10))
+                for kind in [Self.purgeSessionsKind, Self.purgeRequestsKind] {
+                    try await queue.enqueue(
+                        NewJob(kind: kind, payload: Day(day: day), uniqueKey: "\(kind):\(day)", priority: -10))
+                }
             } catch {
                 logger.warning("cannot schedule maintenance jobs", metadata: ["error": "\(error)"])
             }
