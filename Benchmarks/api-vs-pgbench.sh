@@ -8,21 +8,25 @@
 # the statements linli-server sent (BEGIN … COMMIT, parameters filled in) become the pgbench
 # scripts, run as the application role (row-level security on, as for the server).
 #
-#   Benchmarks/api-vs-pgbench.sh [SECONDS] [CLIENTS] [release|debug] [VOLUNTEERS]
-#   (defaults: 10 s per measurement, 8 clients, release, 300 volunteers)
+#   Benchmarks/api-vs-pgbench.sh [SECONDS] [CLIENTS,…] [release|debug] [VOLUNTEERS]
+#   (defaults: 10 s per measurement, 1 and 8 clients, release, 300 volunteers)
 set -euo pipefail
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
 SECONDS_EACH="${1:-10}"
-CLIENTS="${2:-8}"
+CLIENTS="${2:-1,8}"
 CONFIGURATION="${3:-release}"
 VOLUNTEERS="${4:-300}"
 PGBENCH="$(ls -d /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -1)"
 [[ -x "$PGBENCH" ]] || PGBENCH="$(command -v pgbench)"
 
-swift build -c "$CONFIGURATION" --product linli >&2
-swift build -c "$CONFIGURATION" --product linli-server >&2
-BIN="$(swift build -c "$CONFIGURATION" --show-bin-path)"
+if [[ -n "${LINLI_BENCH_BIN:-}" ]]; then # binaries already built (e.g. .build/release)
+    BIN="$LINLI_BENCH_BIN"
+else
+    swift build -c "$CONFIGURATION" --product linli >&2
+    swift build -c "$CONFIGURATION" --product linli-server >&2
+    BIN="$(swift build -c "$CONFIGURATION" --show-bin-path)"
+fi
 WORK="$(mktemp -d /tmp/linli-api-bench.XXXXXX)"
 chmod 755 "$WORK"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -104,12 +108,10 @@ print(f"{sys.argv[2]}: {len(statements)} statements", file=sys.stderr)
 PY
 done
 
-THREADS=$(( CLIENTS < 2 ? 1 : 2 ))
-LOAD="$("$BIN/linli" bench api --url "$URL" --code "$CODE" --seconds "$SECONDS_EACH" --concurrency "$CLIENTS" --json)"
-echo "$LOAD" >"$WORK/load.json"
-pgbench_run() { # name → "tps p50_ms p99_ms"
+pgbench_run() { # name clients → "tps p50_ms p99_ms"
+    local threads=$(( $2 < 2 ? 1 : 2 ))
     rm -f "$WORK"/pgbench_log.*
-    (cd "$WORK" && PGOPTIONS="-c role=linli_app" "$PGBENCH" -n -f "$WORK/$1.sql" -c "$CLIENTS" -j "$THREADS" \
+    (cd "$WORK" && PGOPTIONS="-c role=linli_app" "$PGBENCH" -n -f "$WORK/$1.sql" -c "$2" -j "$threads" \
         -T "$SECONDS_EACH" -l --log-prefix=pgbench_log >"$WORK/$1.pgbench" 2>&1) || { cat "$WORK/$1.pgbench" >&2; exit 1; }
     python3 - "$WORK" "$WORK/$1.pgbench" <<'PY'
 import glob, re, sys
@@ -119,17 +121,25 @@ pct = lambda p: us[min(len(us) - 1, max(0, int(len(us) * p + 0.999999) - 1))] / 
 print(f"{tps:.1f} {pct(0.5):.2f} {pct(0.99):.2f}")
 PY
 }
-read -r P_TPS P_P50 P_P99 < <(pgbench_run proposal)
-read -r R_TPS R_P50 R_P99 < <(pgbench_run roster)
+: >"$WORK/results.txt"
+for clients in ${CLIENTS//,/ }; do
+    "$BIN/linli" bench api --url "$URL" --code "$CODE" --seconds "$SECONDS_EACH" --concurrency "$clients" --json \
+        >"$WORK/load-$clients.json"
+    for name in proposal roster; do
+        echo "$clients $name $(pgbench_run "$name" "$clients")" >>"$WORK/results.txt"
+    done
+done
 
-python3 - "$WORK/load.json" "$P_TPS" "$P_P50" "$P_P99" "$R_TPS" "$R_P50" "$R_P99" "$CLIENTS" "$CONFIGURATION" "$VOLUNTEERS" <<'PY'
+python3 - "$WORK" "$CONFIGURATION" "$VOLUNTEERS" <<'PY'
 import json, sys
-load = {r["name"]: r for r in json.load(open(sys.argv[1]))}
-rows = [("booking proposal", *map(float, sys.argv[2:5])), ("roster read", *map(float, sys.argv[5:8]))]
-print(f"{sys.argv[10]} volunteers, {sys.argv[8]} clients, {sys.argv[9]} build, loopback")
-print(f"{'endpoint':18} {'linli req/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} | {'pgbench tps':>11} {'p50 ms':>8} {'p99 ms':>8} | {'ratio':>6}")
-for name, tps, p50, p99 in rows:
-    r = load[name]
-    print(f"{name:18} {r['requests_per_second']:11.1f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['failures']:8d} | {tps:11.1f} {p50:8.2f} {p99:8.2f} | {r['requests_per_second'] / tps if tps else 0:6.2f}")
-print("(pgbench: the statements one request of each kind sent, as the application role; ratio = linli req/s ÷ pgbench tps)")
+work, configuration, volunteers = sys.argv[1:4]
+names = {"proposal": "booking proposal", "roster": "roster read"}
+print(f"{volunteers} volunteers, {configuration} build, loopback, 2 shared cores")
+print(f"{'clients':>7} {'endpoint':18} {'linli req/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} | {'pgbench tps':>11} {'p50 ms':>8} {'p99 ms':>8} | {'ratio':>6}")
+for line in open(work + "/results.txt"):
+    clients, name, tps, p50, p99 = line.split()
+    r = {x["name"]: x for x in json.load(open(f"{work}/load-{clients}.json"))}[names[name]]
+    tps = float(tps)
+    print(f"{clients:>7} {names[name]:18} {r['requests_per_second']:11.1f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['failures']:8d} | {tps:11.1f} {float(p50):8.2f} {float(p99):8.2f} | {r['requests_per_second'] / tps if tps else 0:6.2f}")
+print("(pgbench: the statements one request of each kind sent, as the application role; ratio = linli req/s / pgbench tps)")
 PY
