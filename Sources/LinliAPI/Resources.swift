@@ -71,6 +71,12 @@ enum APITime {
         return formatter.string(from: date)
     }
 
+    /// The times a community's schedule can hold. A year like 0012 is a typing slip, and far
+    /// outside this range time zones fall back to local mean time (+08:05:43 in Shanghai), which
+    /// is not an offset ISO 8601 readers accept.
+    static let plausible: ClosedRange<Date> =
+        Date(timeIntervalSince1970: 946_684_800)...Date(timeIntervalSince1970: 4_102_444_799)  // 2000-01-01 … 2099-12-31
+
     static func parse(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
@@ -85,6 +91,11 @@ extension Validation {
             fail(
                 field, "invalid_time", "须为带时区的 ISO 8601 时间，如 2026-11-23T09:00:00+08:00",
                 "must be an ISO 8601 time with offset, e.g. 2026-11-23T09:00:00+08:00")
+            return nil
+        }
+        guard APITime.plausible.contains(date) else {
+            fail(
+                field, "out_of_range", "时间须在 2000 年至 2099 年之间", "must be a time between the years 2000 and 2099")
             return nil
         }
         return date
