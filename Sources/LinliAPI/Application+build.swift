@@ -75,6 +75,7 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     SlotsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     BookingsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     RostersController(store: store).addRoutes(to: community)
+    RosterPlanningController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     routes.set(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import LinliDomain
+import LinliRostering
 import LinliStorage
 import Logging
 import Synchronization
@@ -78,6 +79,8 @@ struct ProblemMiddleware: RouterMiddleware {
                 context.logger.error("storage failed: \(error)")
             }
             problem = Problem.storage(error)
+        } catch let error as RosteringError {
+            problem = Problem.rostering(error)
         } catch let error as any HTTPResponseError {
             problem = httpProblem(error.status, request: request)
         } catch {

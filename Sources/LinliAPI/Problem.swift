@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LinliRostering
 import LinliStorage
 import NIOCore
 
@@ -173,6 +174,21 @@ public struct Problem: Error, Sendable {
         default:
             return internalError
         }
+    }
+
+    /// A RosteringError in HTTP terms.
+    static func rostering(_ error: RosteringError) -> Problem {
+        let detail = LocalizedText(error.zh, error.en)
+        let reasons = error.reasons.map {
+            FieldProblem(field: "volunteer_id", code: "breaks_rule", message: .init($0.zh, $0.en))
+        }
+        if error.code == .notFound { return Problem(.notFound, code: "not_found", detail: detail) }
+        if error.code == .invalidValue { return Problem(.unprocessableContent, code: "invalid_value", detail: detail) }
+        if error.code == .noPublishedRoster { return Problem(.conflict, code: "no_published_roster", detail: detail) }
+        if error.code == .notADraft { return Problem(.conflict, code: "not_a_draft", detail: detail) }
+        if error.code == .breaksRule { return Problem(.conflict, code: "breaks_rule", detail: detail, errors: reasons) }
+        if error.code == .infeasible { return Problem(.conflict, code: "infeasible", detail: detail) }
+        return Problem(.unprocessableContent, code: "invalid_problem", detail: detail)
     }
 
     static let internalError = Problem(

@@ -50,11 +50,10 @@ enum WeekQuery {
     static func monday(_ request: Request) throws -> LocalDate {
         var validation = Validation()
         let raw = request.uri.queryParameters["week"].map(String.init) ?? ""
-        let week = LocalDate(isoWeek: raw)
-        if week == nil {
+        let week = raw.isEmpty ? nil : validation.week("week", raw)
+        if raw.isEmpty {
             validation.fail(
-                "week", raw.isEmpty ? "required" : "invalid_value", "须为 ISO 周（2026-W48）或日期（2026-11-23）",
-                "must be an ISO week (2026-W48) or a date (2026-11-23)")
+                "week", "required", "须为 ISO 周（2026-W48）或日期（2026-11-23）", "must be an ISO week (2026-W48) or a date (2026-11-23)")
         }
         try validation.checkParameters()
         return week ?? LocalDate(Date(), in: .gmt)
@@ -237,9 +236,11 @@ enum Mask {
 }
 
 extension Request {
-    /// The `{id}` path parameter as a typed ID; a path that names no UUID names nothing (404).
-    func pathID<Entity>(_ context: APIRequestContext, _ type: Entity.Type, what: LocalizedText) throws -> ID<Entity> {
-        guard let raw = context.parameters.get("id"), let id = ID<Entity>(uuidString: raw) else {
+    /// The `{id}` (or another) path parameter as a typed ID; a path that names no UUID names nothing (404).
+    func pathID<Entity>(
+        _ context: APIRequestContext, _ type: Entity.Type, parameter: String = "id", what: LocalizedText
+    ) throws -> ID<Entity> {
+        guard let raw = context.parameters.get(parameter), let id = ID<Entity>(uuidString: raw) else {
             throw Problem.notFound(what)
         }
         return id
