@@ -71,6 +71,8 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     // Community resources. The sign-in middleware will go in front of CommunityMiddleware here.
     let community = router.group("/api/v1/communities/{code}").add(middleware: CommunityMiddleware(store: store))
     VolunteersController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
+    VolunteerScheduleController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
+    CommunityDataController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     ResidentsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     SlotsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     BookingsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)

@@ -58,9 +58,10 @@ struct BookingsController: Sendable {
     }
 
     /// A time window as sent and shown.
-    struct Window: Codable {
+    struct Window: Codable, KnownFields {
         let start: String
         let end: String
+        static var fieldNames: Set<String> { ["start", "end"] }
     }
 
     /// The body of POST.
@@ -77,6 +78,7 @@ struct BookingsController: Sendable {
             case serviceTypeID = "service_type_id"
         }
         static var fieldNames: Set<String> { Set(CodingKeys.allCases.map(\.rawValue)) }
+        static var nestedFields: [String: any KnownFields.Type] { ["windows": Window.self] }
     }
 
     /// A list is of one resident's bookings, or of one state's (the desk's queue: `requested`
