@@ -98,14 +98,16 @@ struct BookingsController: Sendable {
             let all = BookingState.allCases.map(\.rawValue).joined(separator: ", ")
             validation.fail("state", "invalid_value", "须为 \(all) 之一", "must be one of \(all)")
         }
+        let page = PageQuery(request, validation: &validation)
         try validation.checkParameters()
         let rows = try await store.transaction(.community(community.id)) { tx in
-            if let residentID {
-                return try await bookings.bookings(resident: residentID, on: tx).filter { state == nil || $0.state == state }
-            }
-            return try await bookings.bookings(state: state ?? .requested, on: tx)
+            try await bookings.page(
+                resident: residentID, state: state, after: page.after.map { ID($0.id) }, limit: page.limit + 1, on: tx)
         }
-        return try jsonResponse(Items(items: rows.map { Body(booking: $0, community: community) }))
+        return try jsonResponse(
+            Page(
+                rows: rows, limit: page.limit, key: { ("", $0.id.rawValue) },
+                item: { Body(booking: $0, community: community) }))
     }
 
     func read(_ request: Request, _ context: APIRequestContext) async throws -> Response {

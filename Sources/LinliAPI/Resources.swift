@@ -4,16 +4,40 @@ import Hummingbird
 import LinliDomain
 import NIOCore
 
-/// The query of a list: `q`, `status`, `limit` (1…200) and the opaque `cursor`, each checked
+/// The paging part of a list's query: `limit` (1…200, default 50) and the opaque `cursor`
+/// (the previous page's `next_cursor`), each named when it is wrong.
+struct PageQuery {
+    var limit = 50
+    var after: (name: String, id: UUID)?
+
+    static let maxLimit = 200
+
+    init(_ request: Request, validation: inout Validation) {
+        let query = request.uri.queryParameters
+        if let raw = query["limit"] {
+            if let value = Int(raw), (1...Self.maxLimit).contains(value) {
+                limit = value
+            } else {
+                validation.fail(
+                    "limit", "out_of_range", "须为 1 到 \(Self.maxLimit) 的整数", "must be an integer from 1 to \(Self.maxLimit)")
+            }
+        }
+        if let raw = query["cursor"] {
+            after = Cursor.decode(String(raw))
+            if after == nil { validation.fail("cursor", "invalid_cursor", "翻页标记无效", "is not a cursor this API gave out") }
+        }
+    }
+}
+
+/// The query of a list of people: `q`, `status` and the page (`limit`, `cursor`), each checked
 /// with the parameter named when it is wrong.
 struct ListQuery {
     var text: String?
     /// nil: active and inactive.
     var active: Bool?
-    var limit: Int
-    var after: (name: String, id: UUID)?
-
-    static let maxLimit = 200
+    var page: PageQuery
+    var limit: Int { page.limit }
+    var after: (name: String, id: UUID)? { page.after }
 
     init(_ request: Request) throws {
         let query = request.uri.queryParameters
@@ -28,19 +52,7 @@ struct ListQuery {
             active = true
             validation.fail("status", "invalid_value", "须为 active、inactive 或 all", "must be active, inactive or all")
         }
-        limit = 50
-        if let raw = query["limit"] {
-            if let value = Int(raw), (1...Self.maxLimit).contains(value) {
-                limit = value
-            } else {
-                validation.fail(
-                    "limit", "out_of_range", "须为 1 到 \(Self.maxLimit) 的整数", "must be an integer from 1 to \(Self.maxLimit)")
-            }
-        }
-        if let raw = query["cursor"] {
-            after = Cursor.decode(String(raw))
-            if after == nil { validation.fail("cursor", "invalid_cursor", "翻页标记无效", "is not a cursor this API gave out") }
-        }
+        page = PageQuery(request, validation: &validation)
         try validation.checkParameters()
     }
 }

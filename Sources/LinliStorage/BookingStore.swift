@@ -57,6 +57,32 @@ public struct BookingStore: Sendable {
         ).rows.map(Self.booking)
     }
 
+    /// One page of bookings after the booking `after`: a resident's (in one state when given),
+    /// newest first, or else one state's, oldest first (the desk's work queue). Keyset
+    /// pagination on (booked_at, id), so pages stay stable while bookings are added.
+    public func page(
+        resident: ID<Resident>?, state: BookingState?, after: ID<Booking>?, limit: Int, on tx: Connection
+    ) async throws -> [Booking] {
+        if let resident {
+            return try await tx.query(
+                """
+                SELECT \(Self.columns) FROM bookings b
+                WHERE b.resident_id = \(resident) AND (\(state)::booking_state IS NULL OR b.state = \(state))
+                  AND (\(after)::uuid IS NULL OR (b.booked_at, b.id) < (SELECT booked_at, id FROM bookings WHERE id = \(after)))
+                ORDER BY b.booked_at DESC, b.id DESC LIMIT \(limit)
+                """
+            ).rows.map(Self.booking)
+        }
+        return try await tx.query(
+            """
+            SELECT \(Self.columns) FROM bookings b
+            WHERE b.state = \(state ?? .requested)
+              AND (\(after)::uuid IS NULL OR (b.booked_at, b.id) > (SELECT booked_at, id FROM bookings WHERE id = \(after)))
+            ORDER BY b.booked_at, b.id LIMIT \(limit)
+            """
+        ).rows.map(Self.booking)
+    }
+
     /// Bookings that concern the week starting on `week` (a Monday, community time zone): their
     /// slot starts in it, or, not yet scheduled, one of their windows overlaps it.
     public func bookings(week: LocalDate, on tx: Connection) async throws -> [Booking] {

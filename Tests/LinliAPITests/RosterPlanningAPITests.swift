@@ -209,6 +209,53 @@ struct RosterPlanningAPITests {
         }
     }
 
+    @Test("a version's assignments and a resident's bookings come a page at a time, each row once")
+    func pages() async throws {
+        try await APITest.withAPI { client, pool in
+            let data = try await SchedulingData.make(pool)
+            /// Follows `next_cursor` from `first` to the end; the ids in order.
+            func walk(_ first: String) async throws -> [String] {
+                var ids: [String] = []
+                var uri: String? = first
+                while let next = uri {
+                    uri = try await client.execute(uri: next, method: .get) { response async throws in
+                        #expect(response.status == .ok, "\(String(buffer: response.body))")
+                        let body = try JSONValue(response.body)
+                        ids += body.items.compactMap { $0["id"] as? String }
+                        return (body["next_cursor"] as? String).map { first + "&cursor=" + $0 }
+                    }
+                    if ids.count > 20 { break }
+                }
+                return ids
+            }
+            let assignments = try await walk(Self.base + "/\(data.roster)/assignments?limit=2")
+            let all = try await client.execute(uri: Self.base + "/\(data.roster)/assignments?limit=200", method: .get) {
+                response async throws in
+                let body = try JSONValue(response.body)
+                #expect(body["next_cursor"] is NSNull)
+                return body.items.compactMap { $0["id"] as? String }
+            }
+            #expect(all.count == 3)
+            #expect(assignments == all)
+            for minutes in [20, 40] {
+                try await client.execute(
+                    uri: SchedulingData.base + "/bookings", method: .post, headers: APITest.json,
+                    body: Self.body(
+                        #"{"resident_id": "\#(data.resident)", "service_type_id": "\#(data.mealDelivery)", "minutes": \#(minutes), "windows": [{"start": "2027-03-05T09:00:00+08:00", "end": "2027-03-05T12:00:00+08:00"}]}"#
+                    )
+                ) { response async throws in #expect(response.status == .created) }
+            }
+            let bookings = try await walk(SchedulingData.base + "/bookings?resident=\(data.resident)&limit=1")
+            #expect(bookings.count >= 3)
+            #expect(Set(bookings).count == bookings.count)
+            #expect(bookings.contains(data.booking.description))
+            try await client.execute(uri: SchedulingData.base + "/bookings?cursor=xyz&limit=0", method: .get) {
+                response async throws in
+                try expectProblem(response, .badRequest, code: "invalid_parameter", fields: ["limit", "cursor"])
+            }
+        }
+    }
+
     static func count(_ pool: ConnectionPool, roster: ID<Roster>, slot: ID<Slot>) async throws -> Int {
         try await pool.query(
             "SELECT count(*) AS n FROM assignments WHERE roster_id = \(roster) AND slot_id = \(slot)"
