@@ -4,6 +4,7 @@ import LinliDatabase
 import LinliReminders
 import LinliSettings
 import LinliStorage
+import LinliWeb
 import Logging
 import NIOCore
 import Prometheus
@@ -59,7 +60,7 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     // Outermost first: the request id is in every log line and metric's request; metrics see the
     // final status, since ProblemMiddleware (innermost) turns every error into a response.
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: RequestLogMiddleware(level: .info))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware(routes: routes))
     let store = Store(pool: dependencies.pool)
@@ -78,6 +79,13 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     BookingsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     RostersController(store: store).addRoutes(to: community)
     RosterPlanningController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
+    // Exports, attendance and calendar feeds; the printable page is rendered by LinliWeb.
+    ExportsController(store: store, pages: Result { try WebPages.load() }).addRoutes(to: community)
+    AttendanceController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
+    let feeds = FeedsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes)
+    feeds.addRoutes(to: community)
+    // The public calendar URL: its secret token is the credential, so no sign-in in front of it.
+    feeds.addPublicRoutes(to: router)
     routes.set(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router
 }
