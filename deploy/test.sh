@@ -81,6 +81,15 @@ fi
 [[ -n "$total" ]] || { echo "no Swift Testing summary found" >&2; exit 1; }
 passed=$((total - failed))
 
+if [[ $# -eq 0 ]]; then
+    say "deployment files: systemd units, nginx site, compose file (deploy/check-deploy.sh)"
+    if "$ROOT/deploy/check-deploy.sh"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+fi
+
 if [[ "${LINLI_TEST_SKIP_HARNESS:-0}" != 1 && $# -eq 0 ]]; then
     say "reminder crash harness, short profile (workers SIGKILLed, PostgreSQL stopped immediately)"
     # The debug binaries the tests just used: no second build.

@@ -96,7 +96,8 @@ public struct SessionStore: Sendable {
     /// Deletes sessions that ended (revoked, expired, idle) more than `days` ago and login
     /// attempts older than that. (`least` skips the NULL idle timeout of API tokens.)
     public func purge(olderThanDays days: Int, on tx: Connection) async throws -> (sessions: Int, attempts: Int) {
-        let cutoff: SQLQuery = "now() - make_interval(days => \(days))"
+        // make_interval takes integer days; an Int binds as bigint, so the days go in as seconds.
+        let cutoff: SQLQuery = "now() - make_interval(secs => \(Double(days) * 86_400))"
         let sessions = try await tx.execute(
             """
             DELETE FROM sessions

@@ -19,6 +19,9 @@ public struct LinliSettings: Sendable {
     /// The role the service and worker sessions run as (row-level security applies to it);
     /// empty keeps the login role.
     public var databaseRole: String?
+    /// The role the worker's sessions run as instead of `databaseRole`: `linli_worker` can do
+    /// what `linli_app` can except read residents' care notes; empty keeps the login role.
+    public var workerDatabaseRole: String?
     /// Address the HTTP service binds to (loopback by default; put nginx in front).
     public var httpHost: String
     public var httpPort: Int
@@ -58,7 +61,7 @@ public struct LinliSettings: Sendable {
 
     public init(
         databaseURL: String? = nil, databasePoolSize: Int = 10, databaseAcquireTimeoutSeconds: Double = 10,
-        databaseRole: String? = "linli_app",
+        databaseRole: String? = "linli_app", workerDatabaseRole: String? = "linli_worker",
         httpHost: String = "127.0.0.1", httpPort: Int = 8080, httpMaxBodyBytes: Int = 2 * 1024 * 1024,
         logLevel: Logger.Level = .info, migrationsDirectory: String? = nil, timeZone: String = "Asia/Shanghai",
         workerHeartbeatSeconds: Double = 10, instanceName: String = LinliSettings.defaultInstanceName(),
@@ -71,6 +74,7 @@ public struct LinliSettings: Sendable {
         self.databasePoolSize = databasePoolSize
         self.databaseAcquireTimeoutSeconds = databaseAcquireTimeoutSeconds
         self.databaseRole = databaseRole
+        self.workerDatabaseRole = workerDatabaseRole
         self.httpHost = httpHost
         self.httpPort = httpPort
         self.httpMaxBodyBytes = httpMaxBodyBytes
@@ -150,12 +154,14 @@ public struct LinliSettings: Sendable {
         databaseAcquireTimeoutSeconds = try seconds(
             "linli.database.acquire.timeout", "LINLI_DATABASE_ACQUIRE_TIMEOUT", default: defaults.databaseAcquireTimeoutSeconds,
             range: 0.1...600)
-        if let role = reader.string(forKey: "linli.database.role") {
+        // Set but empty means "keep the login role", so these two do not use `text`.
+        func role(_ key: ConfigKey, default value: String?) -> String? {
+            guard let role = reader.string(forKey: key) else { return value }
             let trimmed = role.trimmingCharacters(in: .whitespaces)
-            databaseRole = trimmed.isEmpty ? nil : trimmed
-        } else {
-            databaseRole = defaults.databaseRole
+            return trimmed.isEmpty ? nil : trimmed
         }
+        databaseRole = role("linli.database.role", default: defaults.databaseRole)
+        workerDatabaseRole = role("linli.worker.database.role", default: defaults.workerDatabaseRole)
         httpHost = text("linli.http.host") ?? defaults.httpHost
         httpPort = try integer("linli.http.port", "LINLI_HTTP_PORT", default: defaults.httpPort, range: 0...65535)
         httpMaxBodyBytes = try integer(
