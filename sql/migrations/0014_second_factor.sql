@@ -20,3 +20,6 @@ CREATE POLICY all_communities_only ON user_second_factors
     USING (linli_sees_all()) WITH CHECK (linli_sees_all());
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON user_second_factors TO linli_app;
+
+-- The worker role gets what linli_app has (0012).
+SELECT linli_grant_worker();
