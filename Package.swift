@@ -203,6 +203,7 @@ let package = Package(
         .target(
             name: "LinliAPI",
             dependencies: [
+                "LinliAccounts",
                 "LinliChannels",
                 "LinliReminders",
                 "LinliRostering",
@@ -354,7 +355,8 @@ let package = Package(
         .testTarget(
             name: "LinliAPITests",
             dependencies: [
-                "LinliAPI", "LinliChannels", "LinliJobs", "LinliReminders", "LinliRostering", "LinliWorker", "LinliTestSupport",
+                "LinliAPI", "LinliAccounts", "LinliChannels", "LinliJobs", "LinliReminders", "LinliRostering", "LinliWorker",
+                "LinliTestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -156,7 +156,7 @@ struct RostersController: Sendable {
     func list(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
         let week = try WeekQuery.monday(request)
-        let versions = try await store.transaction(.community(community.id)) { tx in
+        let versions = try await store.transaction(context.scope()) { tx in
             try await RosterSolving.versions(community: community.id, week: week, on: tx)
         }
         return try jsonResponse(
@@ -164,9 +164,8 @@ struct RostersController: Sendable {
     }
 
     func assignments(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let community = try context.requireCommunity()
         let id = try request.pathID(context, Roster.self, what: Self.notFound)
-        let rows = try await store.transaction(.community(community.id)) { tx in
+        let rows = try await store.transaction(context.scope()) { tx in
             _ = try await RosterStore().roster(id, on: tx)
             return try await AssignmentStore().assignments(roster: id, on: tx)
         }
@@ -186,7 +185,7 @@ struct RostersController: Sendable {
             }
         }
         try validation.checkParameters()
-        let changes = try await store.transaction(.community(community.id)) { tx in
+        let changes = try await store.transaction(context.scope()) { tx in
             try await RosterSolving.changes(from: ids[0], to: ids[1], on: tx)
         }
         return try jsonResponse(
@@ -199,7 +198,7 @@ struct RostersController: Sendable {
     func publish(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
         let id = try request.pathID(context, Roster.self, what: Self.notFound)
-        let (roster, summary) = try await store.transaction(.community(community.id)) { tx in
+        let (roster, summary) = try await store.transaction(context.scope()) { tx in
             let roster = try await RosterStore().roster(id, on: tx)
             guard roster.state == .draft else {
                 throw Problem(
