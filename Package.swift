@@ -218,6 +218,7 @@ let package = Package(
         .target(
             name: "LinliAPI",
             dependencies: [
+                "LinliAccounts",
                 "LinliChannels",
                 "LinliExport",
                 "LinliWeb",
@@ -371,8 +372,8 @@ let package = Package(
         .testTarget(
             name: "LinliAPITests",
             dependencies: [
-                "LinliAPI", "LinliChannels", "LinliJobs", "LinliReminders", "LinliRostering", "LinliWorker", "LinliTestSupport",
-                "LinliWeb",
+                "LinliAPI", "LinliAccounts", "LinliChannels", "LinliJobs", "LinliReminders", "LinliRostering", "LinliWorker",
+                "LinliTestSupport", "LinliWeb",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

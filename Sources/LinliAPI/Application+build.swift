@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import LinliAccounts
 import LinliDatabase
 import LinliReminders
 import LinliSettings
@@ -69,8 +70,19 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     OpenAPIDocument.addRoutes(to: router)
     RepliesController(replies: Replies(store: store), secret: settings.replyWebhookSecret)
         .addRoutes(to: router)
-    // Community resources. The sign-in middleware will go in front of CommunityMiddleware here.
-    let community = router.group("/api/v1/communities/{code}").add(middleware: CommunityMiddleware(store: store))
+    // Sign-in: POST /api/v1/session is public; everything under /api/v1 below needs a session
+    // cookie or a bearer token (AuthenticationMiddleware), and community routes a role there
+    // allowed by AccessPolicy (CommunityMiddleware).
+    let authentication = AuthenticationMiddleware(authenticator: Authenticator(store: store))
+    let sessions = SessionController(
+        authenticator: authentication.authenticator, store: store, cookieSecure: settings.cookieSecure,
+        maxBodyBytes: settings.httpMaxBodyBytes)
+    sessions.addPublicRoutes(to: router)
+    sessions.addRoutes(to: router.group("/api/v1").add(middleware: authentication))
+    let community = router.group("/api/v1/communities/{code}").add(middleware: authentication)
+        .add(middleware: CommunityMiddleware(store: store))
+    UsersController(store: store, accounts: Accounts(store: store), maxBodyBytes: settings.httpMaxBodyBytes)
+        .addRoutes(to: community)
     VolunteersController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     VolunteerScheduleController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     CommunityDataController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)

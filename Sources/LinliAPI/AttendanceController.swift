@@ -52,10 +52,9 @@ struct AttendanceController: Sendable {
     }
 
     func read(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let community = try context.requireCommunity()
         let id = try request.pathID(context, Assignment.self, what: Self.notFound)
         do {
-            let attendance = try await store.transaction(.community(community.id)) { tx in
+            let attendance = try await store.transaction(context.scope()) { tx in
                 try await AttendanceStore().attendance(id, on: tx)
             }
             return try jsonResponse(Body(attendance))
@@ -65,7 +64,6 @@ struct AttendanceController: Sendable {
     }
 
     func record(_ request: Request, _ context: APIRequestContext, correcting: Bool) async throws -> Response {
-        let community = try context.requireCommunity()
         let id = try request.pathID(context, Assignment.self, what: Self.notFound)
         let body = try await JSONBody.read(Write.self, from: request, maxBytes: maxBodyBytes)
         var validation = Validation()
@@ -79,7 +77,7 @@ struct AttendanceController: Sendable {
         try validation.check()
         let attendance = Attendance(assignmentID: id, status: body.status, minutes: minutes ?? 0, note: body.note)
         do {
-            try await store.transaction(.community(community.id)) { tx in
+            try await store.transaction(context.scope()) { tx in
                 if correcting {
                     try await AttendanceStore().correct(attendance, on: tx)
                 } else {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LinliDatabase
 import LinliDomain
 import LinliReminders
 import LinliStorage
@@ -26,6 +27,8 @@ struct BookingsController: Sendable {
     struct Body: Encodable {
         let booking: Booking
         let community: Community
+        /// The names of the volunteers of its visit; names only, whatever the role.
+        var visitVolunteers: [String] = []
 
         enum CodingKeys: String, CodingKey {
             case id, minutes, windows, notes, state, version
@@ -34,6 +37,7 @@ struct BookingsController: Sendable {
             case stateReason = "state_reason"
             case slotID = "slot_id"
             case bookedAt = "booked_at"
+            case visitVolunteers = "visit_volunteers"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -54,6 +58,7 @@ struct BookingsController: Sendable {
             try c.encode(b.slotID?.description, forKey: .slotID)
             try c.encode(b.bookedAt.map { APITime.format($0, in: community) }, forKey: .bookedAt)
             try c.encode(b.version, forKey: .version)
+            try c.encode(visitVolunteers, forKey: .visitVolunteers)
         }
     }
 
@@ -100,21 +105,34 @@ struct BookingsController: Sendable {
         }
         let page = PageQuery(request, validation: &validation)
         try validation.checkParameters()
-        let rows = try await store.transaction(.community(community.id)) { tx in
-            try await bookings.page(
+        let (rows, items) = try await store.transaction(context.scope()) { tx in
+            let rows = try await bookings.page(
                 resident: residentID, state: state, after: page.after.map { ID($0.id) }, limit: page.limit + 1, on: tx)
+            var items: [Body] = []
+            for booking in rows.prefix(page.limit) {
+                items.append(Body(booking: booking, community: community, visitVolunteers: try await names(booking, on: tx)))
+            }
+            return (rows, items)
         }
-        return try jsonResponse(
-            Page(
-                rows: rows, limit: page.limit, key: { ("", $0.id.rawValue) },
-                item: { Body(booking: $0, community: community) }))
+        let next =
+            rows.count > page.limit ? rows.prefix(page.limit).last.map { Cursor.encode(name: "", id: $0.id.rawValue) } : nil
+        return try jsonResponse(Page(items: items, nextCursor: next))
+    }
+
+    /// The names of the volunteers of a booking's visit (none before it is scheduled).
+    func names(_ booking: Booking, on tx: Connection) async throws -> [String] {
+        guard let slot = booking.slotID, booking.state == .scheduled || booking.state == .done else { return [] }
+        return try await bookings.visitVolunteerNames(slot: slot, on: tx)
     }
 
     func read(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
         let id = try request.pathID(context, Booking.self, what: Self.notFound)
-        let booking = try await store.transaction(.community(community.id)) { tx in try await bookings.booking(id, on: tx) }
-        return try jsonResponse(Body(booking: booking, community: community), headers: ETag.headers(booking.version))
+        let body = try await store.transaction(context.scope()) { tx in
+            let booking = try await bookings.booking(id, on: tx)
+            return Body(booking: booking, community: community, visitVolunteers: try await names(booking, on: tx))
+        }
+        return try jsonResponse(body, headers: ETag.headers(body.booking.version))
     }
 
     func create(_ request: Request, _ context: APIRequestContext) async throws -> Response {
@@ -147,7 +165,7 @@ struct BookingsController: Sendable {
         let booking = Booking(
             communityID: community.id, residentID: resident, serviceTypeID: service, minutes: body.minutes,
             windows: windows, notes: body.notes)
-        let stored = try await store.transaction(.community(community.id)) { tx in
+        let stored = try await store.transaction(context.scope()) { tx in
             try await bookings.create(booking, on: tx)
             return try await bookings.booking(booking.id, on: tx)
         }
@@ -161,7 +179,7 @@ struct BookingsController: Sendable {
         let community = try context.requireCommunity()
         let id = try request.pathID(context, Booking.self, what: Self.notFound)
         let reason = try await SlotsController.Cancel.read(request, maxBytes: maxBodyBytes)
-        let cancelled = try await store.transaction(.community(community.id)) { tx in
+        let cancelled = try await store.transaction(context.scope()) { tx in
             let booking = try await bookings.booking(id, on: tx)
             if let header = request.headers[.ifMatch], !header.isEmpty {
                 try ETag.require(request, current: booking.version)

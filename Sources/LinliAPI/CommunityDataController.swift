@@ -188,8 +188,7 @@ struct CommunityDataController: Sendable {
     func list<Item: Encodable>(
         _ context: APIRequestContext, _ read: @escaping @Sendable (Connection) async throws -> [Item]
     ) async throws -> Response {
-        let community = try context.requireCommunity()
-        let items = try await store.transaction(.community(community.id, user: context.userID)) { tx in try await read(tx) }
+        let items = try await store.transaction(context.scope()) { tx in try await read(tx) }
         return try jsonResponse(Items(items: items))
     }
 
@@ -243,14 +242,13 @@ struct CommunityDataController: Sendable {
     }
 
     func generate(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let community = try context.requireCommunity()
         let body = try await JSONBody.read(GenerateRequest.self, from: request, maxBytes: maxBodyBytes)
         var validation = Validation()
         let week = validation.week("week", body.week)
         try validation.check()
         guard let week else { throw Problem.internalError }
         let created = try await SlotGenerator().generate(
-            week: week, scope: .community(community.id, user: context.userID), in: store)
+            week: week, scope: context.scope(), in: store)
         return try jsonResponse(GenerateBody(week: week.isoWeekName, created: created))
     }
 
@@ -272,7 +270,7 @@ struct CommunityDataController: Sendable {
                 wanted = MessagingRules(quietStartMinute: start, quietEndMinute: end, dailyMessageCap: body.dailyMessageCap)
             }
         }
-        let rules = try await store.transaction(.community(community.id, user: context.userID)) { tx in
+        let rules = try await store.transaction(context.scope()) { tx in
             if let wanted { try await OrganisationStore().setMessagingRules(wanted, community: community.id, on: tx) }
             return try await OrganisationStore().messagingRules(community.id, on: tx)
         }

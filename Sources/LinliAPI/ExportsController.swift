@@ -34,7 +34,8 @@ struct ExportsController: Sendable {
 
     /// Reads `week`, `version` and `team` and finds them (404 when the week has no such roster
     /// or the community no such team) before a byte of the body is sent.
-    func choose(_ request: Request, _ community: Community) async throws -> RosterChoice {
+    func choose(_ request: Request, _ context: APIRequestContext) async throws -> RosterChoice {
+        let community = try context.requireCommunity()
         let monday = try WeekQuery.monday(request)
         let query = request.uri.queryParameters
         var validation = Validation()
@@ -51,7 +52,7 @@ struct ExportsController: Sendable {
             if teamID == nil { validation.fail("team", "invalid_value", "须为巡逻队编号（UUID）", "must be a patrol team id (UUID)") }
         }
         try validation.checkParameters()
-        let (roster, team) = try await store.transaction(.community(community.id)) { tx in
+        let (roster, team) = try await store.transaction(context.scope()) { tx in
             var team: PatrolTeam?
             if let teamID {
                 team = try await PatrolTeamStore().teams(on: tx).first { $0.id == teamID }
@@ -78,11 +79,11 @@ struct ExportsController: Sendable {
     func roster(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
         let format = try DownloadFormat.from(request)
-        let choice = try await choose(request, community)
+        let choice = try await choose(request, context)
         let store = store
         let name = "排班-\(choice.team?.name ?? community.name)-\(choice.period)"
         return format.response(fileName: name, timeZone: choice.zone) { writer, stream in
-            try await store.transaction(.community(community.id), isolation: .repeatableRead, retries: 0) { tx in
+            try await store.transaction(context.scope(), isolation: .repeatableRead, retries: 0) { tx in
                 try writer.begin(RosterExport.table)
                 try await ExportQueries().rosterLines(choice.roster, team: choice.team?.id, on: tx) { batch in
                     for line in batch { try writer.write(RosterExport.cells(line, in: choice.zone)) }
@@ -96,9 +97,9 @@ struct ExportsController: Sendable {
     func printable(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
         let language: PageLanguage = Language(page: request) == .en ? .en : .zhCN
-        let choice = try await choose(request, community)
+        let choice = try await choose(request, context)
         var lines: [RosterLine] = []
-        try await store.transaction(.community(community.id), isolation: .repeatableRead, retries: 0) { tx in
+        try await store.transaction(context.scope(), isolation: .repeatableRead, retries: 0) { tx in
             try await ExportQueries().rosterLines(choice.roster, team: choice.team?.id, on: tx) { lines += $0 }
         }
         guard case .success(let pages) = self.pages else { throw Problem.internalError }
@@ -176,7 +177,7 @@ struct ExportsController: Sendable {
         let store = store
         let name = "服务时长-\(community.name)-\(period)"
         return format.response(fileName: name, timeZone: zone) { writer, stream in
-            try await store.transaction(.community(community.id), isolation: .repeatableRead, retries: 0) { tx in
+            try await store.transaction(context.scope(), isolation: .repeatableRead, retries: 0) { tx in
                 for grouping in groupings {
                     try writer.begin(HoursExport.table(grouping))
                     try await HoursReport().lines(by: grouping, from: period.from, through: period.through, kind: kind, on: tx) {
@@ -236,7 +237,7 @@ struct ExportsController: Sendable {
         let community = try context.requireCommunity()
         let period = try Self.period(request, zone: TimeZone(identifier: community.timeZone) ?? .shanghai)
         let kind = try Self.kind(request)
-        let lines = try await store.transaction(.community(community.id)) { tx in
+        let lines = try await store.transaction(context.scope()) { tx in
             try await HoursReport().participation(from: period.from, through: period.through, kind: kind, on: tx)
         }
         return try jsonResponse(

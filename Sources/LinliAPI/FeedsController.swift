@@ -79,7 +79,7 @@ struct FeedsController: Sendable {
 
     func list(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
-        let feeds = try await store.transaction(.community(community.id)) { tx in
+        let feeds = try await store.transaction(context.scope()) { tx in
             try await CalendarFeedStore().feeds(community: community.id, on: tx)
         }
         return try jsonResponse(Items(items: feeds.map { Body(feed: $0, community: community) }))
@@ -106,7 +106,7 @@ struct FeedsController: Sendable {
         guard let subject = CalendarFeed.Subject(volunteer: volunteer, team: team) else { throw Problem.internalError }
         let created: (feed: CalendarFeed, token: CalendarFeedToken)
         do {
-            created = try await store.transaction(.community(community.id)) { tx in
+            created = try await store.transaction(context.scope()) { tx in
                 try await CalendarFeedStore().create(community: community.id, subject: subject, label: body.label, on: tx)
             }
         } catch let error as StorageError where error.code == .invalidReference {
@@ -139,7 +139,7 @@ struct FeedsController: Sendable {
         let community = try context.requireCommunity()
         let id = try request.pathID(context, CalendarFeed.self, what: Self.notFound)
         do {
-            let feed = try await store.transaction(.community(community.id)) { tx in
+            let feed = try await store.transaction(context.scope()) { tx in
                 try await CalendarFeedStore().revoke(id, community: community.id, on: tx)
             }
             return try jsonResponse(Body(feed: feed, community: community))

@@ -110,11 +110,12 @@ public struct Problem: Error, Sendable {
 
     static func title(_ status: HTTPResponse.Status, _ language: Language) -> String {
         let titles: [Int: LocalizedText] = [
-            400: .init("请求有误", "Bad request"), 403: .init("无权操作", "Forbidden"),
+            400: .init("请求有误", "Bad request"), 401: .init("未登录", "Unauthorized"), 403: .init("无权操作", "Forbidden"),
             404: .init("未找到", "Not found"), 405: .init("不支持该方法", "Method not allowed"),
             409: .init("冲突", "Conflict"), 412: .init("版本已变化", "Precondition failed"),
             413: .init("请求内容过大", "Content too large"), 415: .init("不支持的内容类型", "Unsupported media type"),
             422: .init("数据无效", "Unprocessable content"), 428: .init("缺少前提条件", "Precondition required"),
+            429: .init("请求过于频繁", "Too many requests"),
             500: .init("服务器内部错误", "Internal server error"), 503: .init("服务暂不可用", "Service unavailable"),
         ]
         return titles[status.code]?.text(language) ?? (language == .en ? status.reasonPhrase : "错误 \(status.code)")

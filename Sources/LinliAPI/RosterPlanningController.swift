@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LinliAccounts
 import LinliDomain
 import LinliRostering
 import LinliScheduler
@@ -217,7 +218,7 @@ struct RosterPlanningController: Sendable {
         if let seed = body.seed { validation.range("seed", seed, 0...Int(Int32.max)) }
         try validation.check()
         guard let week else { throw Problem.internalError }
-        let run = try await store.transaction(.community(community.id, user: context.userID)) { tx in
+        let run = try await store.transaction(context.scope()) { tx in
             try await RosterSolving.enqueueSolve(
                 community: community.id, week: week, seconds: body.seconds ?? 30, seed: UInt64(body.seed ?? 1),
                 requestedBy: context.userID, on: tx)
@@ -230,7 +231,7 @@ struct RosterPlanningController: Sendable {
     func runs(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
         let week = request.uri.queryParameters["week"] == nil ? nil : try WeekQuery.monday(request)
-        let runs = try await store.transaction(.community(community.id, user: context.userID)) { tx in
+        let runs = try await store.transaction(context.scope()) { tx in
             try await RosterSolving.runs(community: community.id, week: week, on: tx)
         }
         return try jsonResponse(Items(items: runs.map { RunBody(run: $0, community: community) }))
@@ -240,7 +241,7 @@ struct RosterPlanningController: Sendable {
     func run(_ request: Request, _ context: APIRequestContext, cancel: Bool = false) async throws -> Response {
         let community = try context.requireCommunity()
         let id = try request.pathID(context, SolveRun.self, what: Self.noRun)
-        let run = try await store.transaction(.community(community.id, user: context.userID)) { tx in
+        let run = try await store.transaction(context.scope()) { tx in
             cancel ? try await RosterSolving.cancel(run: id, on: tx) : try await RosterSolving.progress(run: id, on: tx)
         }
         return try jsonResponse(RunBody(run: run, community: community))
@@ -249,14 +250,13 @@ struct RosterPlanningController: Sendable {
     func unfilled(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
         let id = try request.pathID(context, Roster.self, what: RostersController.notFound)
-        let slots = try await store.transaction(.community(community.id, user: context.userID)) { tx in
+        let slots = try await store.transaction(context.scope()) { tx in
             try await RosterSolving(store: store).explain(roster: id, on: tx)
         }
         return try jsonResponse(Items(items: slots.map { UnfilledBody(slot: $0, community: community) }))
     }
 
     func suggestions(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let community = try context.requireCommunity()
         let id = try request.pathID(context, Roster.self, what: RostersController.notFound)
         let query = request.uri.queryParameters
         var validation = Validation()
@@ -272,7 +272,7 @@ struct RosterPlanningController: Sendable {
         }
         try validation.checkParameters()
         guard let slot else { throw Problem.internalError }
-        let ranked = try await store.transaction(.community(community.id, user: context.userID)) { tx in
+        let ranked = try await store.transaction(context.scope()) { tx in
             try await RosterSolving(store: store).suggest(roster: id, slot: slot, limit: limit, on: tx)
         }
         return try jsonResponse(
@@ -298,7 +298,7 @@ struct RosterPlanningController: Sendable {
         if let reason = body.pinReason { validation.text("pin_reason", reason, max: 200) }
         try validation.check()
         guard let slot, let volunteer else { throw Problem.internalError }
-        let assignment = try await store.transaction(.community(community.id, user: context.userID)) { tx in
+        let assignment = try await store.transaction(context.scope()) { tx in
             try await RosterSolving(store: store).assign(
                 roster: id, slot: slot, volunteer: volunteer, pinReason: body.pinReason, by: context.userID, on: tx)
         }
@@ -308,18 +308,16 @@ struct RosterPlanningController: Sendable {
     }
 
     func unassign(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let community = try context.requireCommunity()
         let id = try request.pathID(context, Roster.self, what: RostersController.notFound)
         let assignment = try request.pathID(
             context, LinliDomain.Assignment.self, parameter: "assignment", what: Self.noAssignment)
-        try await store.transaction(.community(community.id, user: context.userID)) { tx in
+        try await store.transaction(context.scope()) { tx in
             try await RosterSolving(store: store).unassign(assignment, roster: id, on: tx)
         }
         return Response(status: .noContent)
     }
 
     func pin(_ request: Request, _ context: APIRequestContext, pinned: Bool) async throws -> Response {
-        let community = try context.requireCommunity()
         let id = try request.pathID(context, Roster.self, what: RostersController.notFound)
         let assignment = try request.pathID(
             context, LinliDomain.Assignment.self, parameter: "assignment", what: Self.noAssignment)
@@ -331,7 +329,7 @@ struct RosterPlanningController: Sendable {
             try validation.check()
             reason = body.reason
         }
-        let changed = try await store.transaction(.community(community.id, user: context.userID)) { tx in
+        let changed = try await store.transaction(context.scope()) { tx in
             try await RosterSolving(store: store).setPinned(assignment, roster: id, reason: reason, on: tx)
         }
         return try jsonResponse(RostersController.AssignmentBody(assignment: changed))
@@ -397,6 +395,6 @@ extension Validation {
 }
 
 extension APIRequestContext {
-    /// The signed-in user, for the audit log and `requested_by`; nil until sign-in exists.
-    var userID: ID<User>? { nil }
+    /// The signed-in user's id, for the audit log and `requested_by`.
+    var userID: ID<User>? { user?.user.id }
 }

@@ -156,7 +156,7 @@ struct RostersController: Sendable {
     func list(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
         let week = try WeekQuery.monday(request)
-        let versions = try await store.transaction(.community(community.id)) { tx in
+        let versions = try await store.transaction(context.scope()) { tx in
             try await RosterSolving.versions(community: community.id, week: week, on: tx)
         }
         return try jsonResponse(
@@ -164,7 +164,6 @@ struct RostersController: Sendable {
     }
 
     func assignments(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let community = try context.requireCommunity()
         let id = try request.pathID(context, Roster.self, what: Self.notFound)
         var validation = Validation()
         let page = PageQuery(request, validation: &validation)
@@ -178,7 +177,7 @@ struct RostersController: Sendable {
             }
             return (slot: slot, id: ID<Assignment>(key.id))
         }
-        let rows = try await store.transaction(.community(community.id)) { tx in
+        let rows = try await store.transaction(context.scope()) { tx in
             _ = try await RosterStore().roster(id, on: tx)
             return try await AssignmentStore().page(roster: id, after: after, limit: page.limit + 1, on: tx)
         }
@@ -200,7 +199,7 @@ struct RostersController: Sendable {
             }
         }
         try validation.checkParameters()
-        let changes = try await store.transaction(.community(community.id)) { tx in
+        let changes = try await store.transaction(context.scope()) { tx in
             try await RosterSolving.changes(from: ids[0], to: ids[1], on: tx)
         }
         return try jsonResponse(
@@ -213,7 +212,7 @@ struct RostersController: Sendable {
     func publish(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
         let id = try request.pathID(context, Roster.self, what: Self.notFound)
-        let (roster, summary) = try await store.transaction(.community(community.id)) { tx in
+        let (roster, summary) = try await store.transaction(context.scope()) { tx in
             let roster = try await RosterStore().roster(id, on: tx)
             guard roster.state == .draft else {
                 throw Problem(

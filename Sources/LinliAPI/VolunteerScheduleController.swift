@@ -91,7 +91,7 @@ struct VolunteerScheduleController: Sendable {
     ) async throws -> T {
         let community = try context.requireCommunity()
         let id = try request.pathID(context, Volunteer.self, what: VolunteersController.notFound)
-        return try await store.transaction(.community(community.id, user: context.userID)) { tx in
+        return try await store.transaction(context.scope()) { tx in
             _ = try await volunteers.volunteer(id, on: tx)
             return try await body(community, id, tx)
         }

@@ -58,6 +58,9 @@ public struct LinliSettings: Sendable {
     public var mailFrom: String?
     /// The HMAC secret gateways sign reply webhooks with; nil: replies are refused. Secret.
     public var replyWebhookSecret: String?
+    /// Whether the sign-in cookie carries `Secure` (sent only over HTTPS): on behind an HTTPS
+    /// proxy, off for plain-HTTP development on loopback.
+    public var cookieSecure: Bool
 
     public init(
         databaseURL: String? = nil, databasePoolSize: Int = 10, databaseAcquireTimeoutSeconds: Double = 10,
@@ -68,7 +71,7 @@ public struct LinliSettings: Sendable {
         workerConcurrency: Int = 4, jobRetentionDays: Int = 30, jobLeaseSeconds: Double = 60,
         smsWebhookURL: String? = nil, smsWebhookSecret: String? = nil, channelTimeoutSeconds: Double = 10,
         wecomWebhookURL: String? = LinliSettings.officialWeComWebhookURL, sendmailPath: String? = nil, mailFrom: String? = nil,
-        replyWebhookSecret: String? = nil
+        replyWebhookSecret: String? = nil, cookieSecure: Bool = false
     ) {
         self.databaseURL = databaseURL
         self.databasePoolSize = databasePoolSize
@@ -93,6 +96,7 @@ public struct LinliSettings: Sendable {
         self.sendmailPath = sendmailPath
         self.mailFrom = mailFrom
         self.replyWebhookSecret = replyWebhookSecret
+        self.cookieSecure = cookieSecure
     }
 
     /// WeCom's group robot webhook, the default of `LINLI_WECOM_WEBHOOK_URL`.
@@ -242,6 +246,13 @@ public struct LinliSettings: Sendable {
                 variable: "LINLI_MAIL_FROM", problem: "is required when LINLI_SENDMAIL_PATH is set (the From: of reminders)")
         }
         replyWebhookSecret = try hmacSecret("linli.reply.webhook.secret", "LINLI_REPLY_WEBHOOK_SECRET")
+        switch text("linli.cookie.secure")?.lowercased() {
+        case nil: cookieSecure = defaults.cookieSecure
+        case "1", "true", "yes", "on": cookieSecure = true
+        case "0", "false", "no", "off": cookieSecure = false
+        case let raw?:
+            throw SettingsError(variable: "LINLI_COOKIE_SECURE", problem: "'\(raw)' is not true or false")
+        }
     }
 }
 

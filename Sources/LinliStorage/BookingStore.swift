@@ -43,6 +43,12 @@ public struct BookingStore: Sendable {
         return try Self.booking(row)
     }
 
+    /// The names (only the names) of the volunteers live on a visit's slot, by name. Readable in
+    /// every role's scope, desk staff's too, who see no other column of a volunteer (0009).
+    public func visitVolunteerNames(slot: ID<Slot>, on tx: Connection) async throws -> [String] {
+        try await tx.query("SELECT linli_visit_volunteer_names(\(slot)) AS names").rows[0].decode("names")
+    }
+
     /// A resident's bookings, newest first.
     public func bookings(resident: ID<Resident>, on tx: Connection) async throws -> [Booking] {
         try await tx.query(
