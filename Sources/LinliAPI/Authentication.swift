@@ -87,6 +87,10 @@ extension Problem {
         let text = LocalizedText(error.zh, error.en)
         switch error.code {
         case .invalidCredentials: return invalidCredentials
+        case .secondFactorRequired:
+            return Problem(
+                .unauthorized, code: "second_factor_required", detail: text,
+                errors: [FieldProblem(field: "code", code: "required", message: text)])
         case .throttled:
             var headers = HTTPFields()
             let seconds = error.retryAfter.map { Int($0.components.seconds) } ?? 60
@@ -124,7 +128,9 @@ struct SessionController: Sendable {
     struct SignIn: KnownFields {
         let login: String
         let password: String
-        static var fieldNames: Set<String> { ["login", "password"] }
+        /// The authenticator app's code, for accounts with a second factor.
+        let code: String?
+        static var fieldNames: Set<String> { ["login", "password", "code"] }
     }
 
     /// The signed-in user, their roles and (for a browser session) the CSRF token.
@@ -193,10 +199,12 @@ struct SessionController: Sendable {
         var validation = Validation()
         validation.name("login", body.login, max: 100)
         validation.text("password", body.password, max: 1024)
+        validation.text("code", body.code, max: 12)
         try validation.check()
         let issued: IssuedSession
         do {
-            issued = try await authenticator.login(login: body.login, password: body.password, from: context.clientAddress)
+            issued = try await authenticator.login(
+                login: body.login, password: body.password, code: body.code, from: context.clientAddress)
         } catch let error as AccountError {
             throw Problem.account(error)
         }

@@ -47,9 +47,12 @@ public struct SecondFactors: Sendable {
 
     /// Whether the account must give a code to sign in (its enrolment is confirmed).
     public func isRequired(for user: ID<User>) async throws -> Bool {
-        try await store.transaction(.administrator()) { tx in
-            try await SessionStore().secondFactor(of: user, on: tx)?.confirmed ?? false
-        }
+        try await store.transaction(.administrator()) { tx in try await isConfirmed(user, on: tx) }
+    }
+
+    /// Whether `user` has a confirmed factor, in the caller's (all-communities) transaction.
+    func isConfirmed(_ user: ID<User>, on tx: Connection) async throws -> Bool {
+        try await SessionStore().secondFactor(of: user, on: tx)?.confirmed ?? false
     }
 
     /// Checks `code` for `user` in the caller's (all-communities) transaction: nil when the
