@@ -101,7 +101,7 @@ struct BookingDeskController: Sendable {
         let ask = VisitRequest(
             communityID: community.id, residentID: asked.resident, serviceTypeID: asked.service, minutes: asked.minutes,
             windows: asked.windows, notes: asked.notes)
-        let proposal = try await store.transaction(.community(community.id)) { tx in
+        let proposal = try await store.transaction(context.scope()) { tx in
             try await referenced(resident: asked.resident, service: asked.service, on: tx)
             return try await desk.propose(ask, on: tx)
         }
@@ -137,7 +137,7 @@ struct BookingDeskController: Sendable {
             context, VisitProposal.self, what: .init("没有这个预约建议", "There is no such proposal"))
         let done: DeskBooking
         do {
-            done = try await store.transaction(.community(community.id)) { tx in
+            done = try await store.transaction(context.scope()) { tx in
                 try await ReminderPlanner().confirmProposal(id, desk: desk, on: tx)
             }
         } catch let error as BookingDeskError {

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LinliAccounts
 import LinliDomain
 import LinliStorage
 import NIOCore
@@ -11,8 +12,8 @@ import NIOCore
 /// same key and the same request (method, path with query, body) gets that answer again, with
 /// `Idempotent-Replayed: true`; the same key with a different request is a 422; a retry while the
 /// first is still running is a 409. A 5xx (or a failure to answer) frees the key, so the client
-/// can retry for real. Keys are scoped to the community (and, once the API has sign-in, to the
-/// user) and kept 24 hours. Requests without the header pass through untouched.
+/// can retry for real. Keys are scoped to the community and the signed-in user, and kept 24
+/// hours. Requests without the header pass through untouched.
 struct IdempotencyMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     // Constant, valid header names.
@@ -48,9 +49,9 @@ struct IdempotencyMiddleware: RouterMiddleware {
         hash.update(data: Data("\(request.method.rawValue) \(request.uri.path)?\(request.uri.query ?? "")\n".utf8))
         hash.update(data: Data(body.readableBytesView))
         let fingerprint = Data(hash.finalize())
-        // The sign-in middleware's user goes here; until then keys are per community only.
         let claim = try await store.transaction(.community(community.id)) { tx in
-            try await keys.claim(key: key, fingerprint: fingerprint, community: community.id, user: nil, on: tx)
+            try await keys.claim(
+                key: key, fingerprint: fingerprint, community: community.id, user: context.user?.user.id, on: tx)
         }
         switch claim {
         case .inFlight:

@@ -83,6 +83,19 @@ public struct ReminderPlanner: Sendable {
         return (booking, try await slotCancelled(slot, on: tx))
     }
 
+    /// Erases a resident's personal data (see `ResidentStore.erase`) and cancels the reminders
+    /// of the visits that erasure cancelled, telling volunteers already told.
+    @discardableResult
+    public func eraseResident(_ id: ID<Resident>, on tx: Connection) async throws -> PlanSummary {
+        var summary = PlanSummary()
+        for slot in try await ResidentStore().erase(id, on: tx) {
+            let cancelled = try await slotCancelled(slot, on: tx)
+            summary.cancelledJobs += cancelled.cancelledJobs
+            summary.cancellationNotices += cancelled.cancellationNotices
+        }
+        return summary
+    }
+
     /// Cancels a slot (see `SlotStore.cancel`) and what it means for people.
     @discardableResult
     public func cancelSlot(_ id: ID<Slot>, note: String?, on tx: Connection) async throws -> (Slot, PlanSummary) {

@@ -162,6 +162,57 @@ public enum Explainer {
             .filter { !slotRules.contains($0.rule) && !before.contains($0.rule) }
     }
 
+    /// Why `person` could not take `slot` in the roster `assignments` (rules and reasons in
+    /// words, both empty when they could): a coordinator assigning by hand sees this.
+    public static func whyNot(
+        problem: SchedulingProblem, assignments: [Assignment], slot: SlotID, person: PersonID, language: Language = .zh
+    ) throws -> PersonBlock {
+        guard let s = problem.slots.first(where: { $0.id == slot }) else {
+            throw SchedulerError.invalidProblem("unknown slot \(slot)")
+        }
+        guard let p = problem.people.first(where: { $0.id == person }) else {
+            throw SchedulerError.invalidProblem("unknown person \(person)")
+        }
+        let others = assignments.filter { !($0.person == person && $0.slot == slot) }
+        if let b = block(person: p, slot: s, problem: problem, assignments: others, language: language) { return b }
+        let missing = Eligibility.reasons(person: p, slot: s, problem: problem)
+        return PersonBlock(
+            person: p.id, name: p.name, rules: missing.map(ruleName),
+            reasons: missing.map { Phrase.staticReason($0, person: p, problem: problem, language: language) })
+    }
+
+    /// What blocks `p` from `s`: nil when they lack a required skill (counted, not listed, in
+    /// explanations), else the rules and reasons (both empty when they could take it).
+    static func block(
+        person p: Person, slot s: Slot, problem pr: SchedulingProblem, assignments: [Assignment], language lang: Language
+    ) -> PersonBlock? {
+        let stat = Eligibility.reasons(person: p, slot: s, problem: pr)
+        if stat.contains(where: {
+            if case .missingSkill = $0 { return true }; return false
+        }) {
+            return nil
+        }
+        var rules: [String] = [], words: [String] = []
+        for r in stat {
+            rules.append(ruleName(r))
+            words.append(Phrase.staticReason(r, person: p, problem: pr, language: lang))
+        }
+        if stat.isEmpty {
+            for v in personViolations(problem: pr, assignments: assignments, person: p, adding: s) {
+                if rules.contains(v.rule) { continue }
+                rules.append(v.rule)
+                words.append(
+                    Phrase.limitReason(v.rule, person: p, slot: s, problem: pr, assignments: assignments, language: lang))
+            }
+        }
+        if let m = p.limits.maxShiftsPerKind[s.kind], m <= 0, !rules.contains("maxShiftsPerKind") {
+            rules.append("maxShiftsPerKind")
+            words.append(
+                Phrase.limitReason("maxShiftsPerKind", person: p, slot: s, problem: pr, assignments: assignments, language: lang))
+        }
+        return PersonBlock(person: p.id, name: p.name, rules: rules, reasons: words)
+    }
+
     static func explain(
         problem pr: SchedulingProblem, assignments: [Assignment], slot s: Slot, missing: Int, language lang: Language
     ) -> UnfilledExplanation {
@@ -169,33 +220,11 @@ public enum Explainer {
         var blocked: [PersonBlock] = [], could: [PersonBlock] = []
         var withoutSkill = 0
         for p in pr.people where !assigned.contains(p.id) {
-            let stat = Eligibility.reasons(person: p, slot: s, problem: pr)
-            if stat.contains(where: {
-                if case .missingSkill = $0 { return true }; return false
-            }) {
-                withoutSkill += 1; continue
+            guard let b = block(person: p, slot: s, problem: pr, assignments: assignments, language: lang) else {
+                withoutSkill += 1
+                continue
             }
-            var rules: [String] = [], words: [String] = []
-            for r in stat {
-                rules.append(ruleName(r))
-                words.append(Phrase.staticReason(r, person: p, problem: pr, language: lang))
-            }
-            if stat.isEmpty {
-                for v in personViolations(problem: pr, assignments: assignments, person: p, adding: s) {
-                    if rules.contains(v.rule) { continue }
-                    rules.append(v.rule)
-                    words.append(
-                        Phrase.limitReason(v.rule, person: p, slot: s, problem: pr, assignments: assignments, language: lang))
-                }
-            }
-            if let m = p.limits.maxShiftsPerKind[s.kind], m <= 0, !rules.contains("maxShiftsPerKind") {
-                rules.append("maxShiftsPerKind");
-                words.append(
-                    Phrase.limitReason(
-                        "maxShiftsPerKind", person: p, slot: s, problem: pr, assignments: assignments, language: lang))
-            }
-            let b = PersonBlock(person: p.id, name: p.name, rules: rules, reasons: words)
-            if rules.isEmpty { could.append(b) } else { blocked.append(b) }
+            if b.rules.isEmpty { could.append(b) } else { blocked.append(b) }
         }
         let text = Phrase.sentence(
             slot: s, problem: pr, missing: missing, blocked: blocked, could: could, withoutSkill: withoutSkill, language: lang)

@@ -16,7 +16,10 @@ import UnixSignals
 /// the worker knows, and the heartbeat, in one `ServiceGroup` that stops gracefully on
 /// SIGTERM or SIGINT. `linli-worker` runs it; tests call it too.
 public func buildWorker(settings: LinliSettings, logger: Logger) throws -> ServiceGroup {
-    let pool = try settings.makePool(applicationName: "linli-worker", asApplication: true, logger: logger)
+    // The worker's sessions run as its own role, which cannot read residents' care notes.
+    var workerSettings = settings
+    workerSettings.databaseRole = settings.workerDatabaseRole
+    let pool = try workerSettings.makePool(applicationName: "linli-worker", asApplication: true, logger: logger)
     let store = Store(pool: pool)
     let worker = WorkerService(
         pool: pool,

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import LinliAccounts
 import LinliDatabase
 import LinliDomain
 import LinliReminders
@@ -284,7 +285,8 @@ struct BookingDeskTests {
             // A request with this key still running elsewhere.
             _ = try await Store(pool: pool).transaction(.community(community)) { tx in
                 try await IdempotencyStore().claim(
-                    key: "busy-1", fingerprint: Data(repeating: 7, count: 32), community: community, user: nil, on: tx)
+                    key: "busy-1", fingerprint: Data(repeating: 7, count: 32), community: community,
+                    user: (client as? SignedInClient)?.user.id, on: tx)
             }
             try expectProblem(
                 try await send(
@@ -305,7 +307,9 @@ struct BookingDeskTests {
             let router = Router(context: APIRequestContext.self)
             let problems = ProblemMiddleware(routes: RouteIndex())
             router.add(middleware: problems)
-            router.group("/api/v1/communities/{code}").add(middleware: CommunityMiddleware(store: store))
+            router.group("/api/v1/communities/{code}")
+                .add(middleware: AuthenticationMiddleware(authenticator: Authenticator(store: store)))
+                .add(middleware: CommunityMiddleware(store: store))
                 .add(middleware: IdempotencyMiddleware(store: store, maxBodyBytes: 1 << 20, problems: problems))
                 .post("flaky") { _, _ -> Response in
                     // The first call fails as an unexpected server error would.
@@ -316,7 +320,8 @@ struct BookingDeskTests {
                 }
             let app = Application(router: router, logger: TestDatabase.logger)
             let key: [HTTPField.Name: String] = [IdempotencyMiddleware.header: "flaky-1"]
-            try await app.test(.router) { client in
+            try await app.test(.router) { anonymous in
+                let client = try await SignedInClient.signIn(anonymous, pool: pool)
                 let uri = "/api/v1/communities/demo/flaky"
                 #expect(try await send(client, .post, uri, json: ["a": 1], headers: key).status == .internalServerError)
                 #expect(try await DeskWorld.count(pool, "SELECT count(*) AS n FROM idempotency_keys") == 0)
