@@ -5,6 +5,7 @@
 //   LinliScheduler depends on nothing but Foundation; LinliSettings on swift-configuration.
 //   LinliImport and LinliExport (file formats) know no SQL or HTTP; LinliStorage uses their row types.
 //   LinliChannels (message delivery) on LinliSettings, async-http-client and swift-subprocess; no SQL.
+//   LinliWeb (pages: Mustache templates, strings, layout) on LinliExport's row types; LinliAPI mounts it.
 
 import PackageDescription
 
@@ -39,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
         // Tests only: reads openapi.yaml to hold the hand-written router to it.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
@@ -200,15 +202,32 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Server-rendered pages: Mustache templates shipped as resources, the zh-CN/en strings,
+        // the base layout (lang, strict CSP, escaping by default). No SQL, no HTTP server.
+        .target(
+            name: "LinliWeb",
+            dependencies: [
+                "LinliDomain",
+                "LinliExport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Templates")],
+            swiftSettings: strict
+        ),
         .target(
             name: "LinliAPI",
             dependencies: [
+                "LinliAccounts",
                 "LinliChannels",
+                "LinliExport",
+                "LinliWeb",
                 "LinliReminders",
                 "LinliRostering",
                 "LinliDatabase",
                 "LinliStorage",
                 "LinliSettings",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -236,7 +255,10 @@ let package = Package(
                 "LinliStorage",
                 "LinliSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -354,7 +376,8 @@ let package = Package(
         .testTarget(
             name: "LinliAPITests",
             dependencies: [
-                "LinliAPI", "LinliChannels", "LinliJobs", "LinliReminders", "LinliRostering", "LinliWorker", "LinliTestSupport",
+                "LinliAPI", "LinliAccounts", "LinliChannels", "LinliJobs", "LinliReminders", "LinliRostering", "LinliWorker",
+                "LinliTestSupport", "LinliWeb",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -6,6 +6,7 @@
 #   deploy/test.sh --filter NAME   pass a filter to `swift test`
 #   LINLI_TEST_SKIP_SMOKE=1        skip the start-up smoke test of deploy/up.sh
 #   LINLI_TEST_SKIP_HARNESS=1      skip the reminder crash harness (short profile, about 2-3 minutes)
+#   LINLI_TEST_SKIP_FUZZ=1         skip the API fuzz run (schemathesis, short profile, about 1-2 minutes)
 #   LINLI_TEST_LINT=0              skip the swift format lint (for quick local runs only)
 set -euo pipefail
 
@@ -80,11 +81,33 @@ fi
 [[ -n "$total" ]] || { echo "no Swift Testing summary found" >&2; exit 1; }
 passed=$((total - failed))
 
+if [[ $# -eq 0 ]]; then
+    say "deployment files: systemd units, nginx site, compose file (deploy/check-deploy.sh)"
+    if "$ROOT/deploy/check-deploy.sh"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+fi
+
 if [[ "${LINLI_TEST_SKIP_HARNESS:-0}" != 1 && $# -eq 0 ]]; then
     say "reminder crash harness, short profile (workers SIGKILLed, PostgreSQL stopped immediately)"
     # The debug binaries the tests just used: no second build.
     if LINLI_HARNESS_BIN="$(swift build --show-bin-path)" "$ROOT/Benchmarks/reminder-harness.sh" --profile short; then
         passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+fi
+
+if [[ "${LINLI_TEST_SKIP_FUZZ:-0}" != 1 && $# -eq 0 ]]; then
+    say "API fuzz run, short profile (schemathesis against /openapi.yaml)"
+    fuzz=0
+    LINLI_FUZZ_BIN="$(swift build --show-bin-path)" "$ROOT/Benchmarks/api-fuzz.sh" --profile short || fuzz=$?
+    if [[ $fuzz -eq 0 ]]; then
+        passed=$((passed + 1))
+    elif [[ $fuzz -eq 3 ]]; then
+        say "SKIPPED the API fuzz run: schemathesis could not be installed (offline?)"
     else
         failed=$((failed + 1))
     fi

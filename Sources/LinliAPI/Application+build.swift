@@ -1,9 +1,11 @@
 import Foundation
 import Hummingbird
+import LinliAccounts
 import LinliDatabase
 import LinliReminders
 import LinliSettings
 import LinliStorage
+import LinliWeb
 import Logging
 import NIOCore
 import Prometheus
@@ -59,22 +61,46 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     // Outermost first: the request id is in every log line and metric's request; metrics see the
     // final status, since ProblemMiddleware (innermost) turns every error into a response.
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: RequestLogMiddleware(level: .info))
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: ProblemMiddleware(routes: routes))
+    let problems = ProblemMiddleware(routes: routes)
+    router.add(middleware: problems)
     let store = Store(pool: dependencies.pool)
     let health = HealthController(pool: dependencies.pool, migrator: dependencies.migrator, metrics: dependencies.metrics)
     health.addRoutes(to: router)
     OpenAPIDocument.addRoutes(to: router)
     RepliesController(replies: Replies(store: store), secret: settings.replyWebhookSecret)
         .addRoutes(to: router)
-    // Community resources. The sign-in middleware will go in front of CommunityMiddleware here.
-    let community = router.group("/api/v1/communities/{code}").add(middleware: CommunityMiddleware(store: store))
+    // Sign-in: POST /api/v1/session is public; everything under /api/v1 below needs a session
+    // cookie or a bearer token (AuthenticationMiddleware), and community routes a role there
+    // allowed by AccessPolicy (CommunityMiddleware). Writes there take an Idempotency-Key.
+    let authentication = AuthenticationMiddleware(authenticator: Authenticator(store: store))
+    let sessions = SessionController(
+        authenticator: authentication.authenticator, store: store, cookieSecure: settings.cookieSecure,
+        maxBodyBytes: settings.httpMaxBodyBytes)
+    sessions.addPublicRoutes(to: router)
+    sessions.addRoutes(to: router.group("/api/v1").add(middleware: authentication))
+    let community = router.group("/api/v1/communities/{code}").add(middleware: authentication)
+        .add(middleware: CommunityMiddleware(store: store))
+        .add(middleware: IdempotencyMiddleware(store: store, maxBodyBytes: settings.httpMaxBodyBytes, problems: problems))
+    UsersController(store: store, accounts: Accounts(store: store), maxBodyBytes: settings.httpMaxBodyBytes)
+        .addRoutes(to: community)
     VolunteersController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
+    VolunteerScheduleController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
+    CommunityDataController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     ResidentsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     SlotsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     BookingsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
+    BookingDeskController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     RostersController(store: store).addRoutes(to: community)
+    RosterPlanningController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
+    // Exports, attendance and calendar feeds; the printable page is rendered by LinliWeb.
+    ExportsController(store: store, pages: Result { try WebPages.load() }).addRoutes(to: community)
+    AttendanceController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
+    let feeds = FeedsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes)
+    feeds.addRoutes(to: community)
+    // The public calendar URL: its secret token is the credential, so no sign-in in front of it.
+    feeds.addPublicRoutes(to: router)
     routes.set(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LinliDatabase
 import LinliDomain
 import LinliReminders
 import LinliStorage
@@ -26,6 +27,8 @@ struct BookingsController: Sendable {
     struct Body: Encodable {
         let booking: Booking
         let community: Community
+        /// The names of the volunteers of its visit; names only, whatever the role.
+        var visitVolunteers: [String] = []
 
         enum CodingKeys: String, CodingKey {
             case id, minutes, windows, notes, state, version
@@ -34,6 +37,7 @@ struct BookingsController: Sendable {
             case stateReason = "state_reason"
             case slotID = "slot_id"
             case bookedAt = "booked_at"
+            case visitVolunteers = "visit_volunteers"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -54,20 +58,22 @@ struct BookingsController: Sendable {
             try c.encode(b.slotID?.description, forKey: .slotID)
             try c.encode(b.bookedAt.map { APITime.format($0, in: community) }, forKey: .bookedAt)
             try c.encode(b.version, forKey: .version)
+            try c.encode(visitVolunteers, forKey: .visitVolunteers)
         }
     }
 
     /// A time window as sent and shown.
-    struct Window: Codable {
+    struct Window: Codable, KnownFields {
         let start: String
         let end: String
+        static var fieldNames: Set<String> { ["start", "end"] }
     }
 
-    /// The body of POST.
+    /// The body of POST, and of a desk proposal (where `minutes` may be left to the service).
     struct Create: KnownFields {
         let residentID: String
         let serviceTypeID: String
-        let minutes: Int
+        let minutes: Int?
         let windows: [Window]
         let notes: String?
 
@@ -77,6 +83,16 @@ struct BookingsController: Sendable {
             case serviceTypeID = "service_type_id"
         }
         static var fieldNames: Set<String> { Set(CodingKeys.allCases.map(\.rawValue)) }
+        static var nestedFields: [String: any KnownFields.Type] { ["windows": Window.self] }
+    }
+
+    /// A booking or desk proposal as asked for, checked.
+    struct Asked {
+        let resident: ID<Resident>
+        let service: ID<ServiceType>
+        let minutes: Int?
+        let windows: [TimeWindow]
+        let notes: String?
     }
 
     /// A list is of one resident's bookings, or of one state's (the desk's queue: `requested`
@@ -96,26 +112,66 @@ struct BookingsController: Sendable {
             let all = BookingState.allCases.map(\.rawValue).joined(separator: ", ")
             validation.fail("state", "invalid_value", "须为 \(all) 之一", "must be one of \(all)")
         }
+        let page = PageQuery(request, validation: &validation)
         try validation.checkParameters()
-        let rows = try await store.transaction(.community(community.id)) { tx in
-            if let residentID {
-                return try await bookings.bookings(resident: residentID, on: tx).filter { state == nil || $0.state == state }
+        let (rows, items) = try await store.transaction(context.scope()) { tx in
+            let rows = try await bookings.page(
+                resident: residentID, state: state, after: page.after.map { ID($0.id) }, limit: page.limit + 1, on: tx)
+            var items: [Body] = []
+            for booking in rows.prefix(page.limit) {
+                items.append(Body(booking: booking, community: community, visitVolunteers: try await names(booking, on: tx)))
             }
-            return try await bookings.bookings(state: state ?? .requested, on: tx)
+            return (rows, items)
         }
-        return try jsonResponse(Items(items: rows.map { Body(booking: $0, community: community) }))
+        let next =
+            rows.count > page.limit ? rows.prefix(page.limit).last.map { Cursor.encode(name: "", id: $0.id.rawValue) } : nil
+        return try jsonResponse(Page(items: items, nextCursor: next))
+    }
+
+    /// The names of the volunteers of a booking's visit (none before it is scheduled).
+    func names(_ booking: Booking, on tx: Connection) async throws -> [String] {
+        guard let slot = booking.slotID, booking.state == .scheduled || booking.state == .done else { return [] }
+        return try await bookings.visitVolunteerNames(slot: slot, on: tx)
     }
 
     func read(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
         let id = try request.pathID(context, Booking.self, what: Self.notFound)
-        let booking = try await store.transaction(.community(community.id)) { tx in try await bookings.booking(id, on: tx) }
-        return try jsonResponse(Body(booking: booking, community: community), headers: ETag.headers(booking.version))
+        let body = try await store.transaction(context.scope()) { tx in
+            let booking = try await bookings.booking(id, on: tx)
+            return Body(booking: booking, community: community, visitVolunteers: try await names(booking, on: tx))
+        }
+        return try jsonResponse(body, headers: ETag.headers(body.booking.version))
     }
 
     func create(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
-        let body = try await JSONBody.read(Create.self, from: request, maxBytes: maxBodyBytes)
+        let asked = try await Self.read(request, maxBytes: maxBodyBytes, minutesRequired: true)
+        let booking = Booking(
+            communityID: community.id, residentID: asked.resident, serviceTypeID: asked.service,
+            minutes: asked.minutes ?? 0, windows: asked.windows, notes: asked.notes)
+        let stored = try await store.transaction(context.scope()) { tx in
+            try await bookings.create(booking, on: tx)
+            return try await bookings.booking(booking.id, on: tx)
+        }
+        let location = "/api/v1/communities/\(community.code)/bookings/\(stored.id)"
+        return try jsonResponse(
+            Body(booking: stored, community: community), status: .created,
+            headers: ETag.headers(stored.version, location: location))
+    }
+
+    /// Reads and checks what a booking or a desk proposal asks for: the resident's and service's
+    /// ids, the length (required for a booking), the notes and the windows (at least one, each
+    /// ending after it starts).
+    static func read(_ request: Request, maxBytes: Int, minutesRequired: Bool) async throws -> Asked {
+        let body = try await JSONBody.read(Create.self, from: request, maxBytes: maxBytes)
+        if minutesRequired && body.minutes == nil {
+            // As the decoder answers a missing field.
+            let message = LocalizedText("必填", "This field is required")
+            throw Problem(
+                .badRequest, code: "required", detail: .init("字段 minutes：必填", "Field minutes: This field is required"),
+                errors: [FieldProblem(field: "minutes", code: "required", message: message)])
+        }
         var validation = Validation()
         let resident = ID<Resident>(uuidString: body.residentID)
         if resident == nil { validation.fail("resident_id", "invalid_value", "须为居民编号（UUID）", "must be a resident id (UUID)") }
@@ -140,24 +196,14 @@ struct BookingsController: Sendable {
         }
         try validation.check()
         guard let resident, let service else { throw Problem.internalError }
-        let booking = Booking(
-            communityID: community.id, residentID: resident, serviceTypeID: service, minutes: body.minutes,
-            windows: windows, notes: body.notes)
-        let stored = try await store.transaction(.community(community.id)) { tx in
-            try await bookings.create(booking, on: tx)
-            return try await bookings.booking(booking.id, on: tx)
-        }
-        let location = "/api/v1/communities/\(community.code)/bookings/\(stored.id)"
-        return try jsonResponse(
-            Body(booking: stored, community: community), status: .created,
-            headers: ETag.headers(stored.version, location: location))
+        return Asked(resident: resident, service: service, minutes: body.minutes, windows: windows, notes: body.notes)
     }
 
     func cancel(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
         let id = try request.pathID(context, Booking.self, what: Self.notFound)
         let reason = try await SlotsController.Cancel.read(request, maxBytes: maxBodyBytes)
-        let cancelled = try await store.transaction(.community(community.id)) { tx in
+        let cancelled = try await store.transaction(context.scope()) { tx in
             let booking = try await bookings.booking(id, on: tx)
             if let header = request.headers[.ifMatch], !header.isEmpty {
                 try ETag.require(request, current: booking.version)

@@ -6,6 +6,29 @@ import Hummingbird
 /// instead of silently dropped.
 protocol KnownFields: Decodable {
     static var fieldNames: Set<String> { get }
+    /// The fields holding objects (or arrays of objects) with known fields of their own, so
+    /// an unknown field inside them is refused too, named by its path (`windows[1].stat`).
+    static var nestedFields: [String: any KnownFields.Type] { get }
+}
+
+extension KnownFields {
+    static var nestedFields: [String: any KnownFields.Type] { [:] }
+
+    /// The paths of fields in `object` that `Self` (and its nested types) do not know.
+    static func unknownPaths(in object: [String: Any], prefix: String = "") -> [String] {
+        var unknown = Set(object.keys).subtracting(fieldNames).sorted().map { prefix + $0 }
+        for (key, type) in nestedFields.sorted(by: { $0.key < $1.key }) {
+            if let inner = object[key] as? [String: Any] {
+                unknown += type.unknownPaths(in: inner, prefix: prefix + key + ".")
+            } else if let items = object[key] as? [Any] {
+                for (index, item) in items.enumerated() {
+                    guard let inner = item as? [String: Any] else { continue }
+                    unknown += type.unknownPaths(in: inner, prefix: prefix + "\(key)[\(index)].")
+                }
+            }
+        }
+        return unknown
+    }
 }
 
 /// Reads a JSON request body into `T`, answering every way it can be wrong with a problem that
@@ -43,7 +66,7 @@ enum JSONBody {
             throw Problem.badRequest(
                 "malformed_json", field: "", .init("请求内容须为 JSON 对象", "The body must be a JSON object"))
         }
-        let unknown = Set(object.keys).subtracting(T.fieldNames).sorted()
+        let unknown = T.unknownPaths(in: object)
         guard unknown.isEmpty else {
             throw Problem(
                 .badRequest, code: "unknown_field",

@@ -1,7 +1,9 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LinliAccounts
 import LinliDomain
+import LinliRostering
 import LinliStorage
 import Logging
 import Synchronization
@@ -67,20 +69,34 @@ struct ProblemMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response
     ) async throws -> Response {
-        let language = Language(acceptLanguage: request.headers[.acceptLanguage])
-        let problem: Problem
         do {
             return try await next(request, context)
-        } catch let error as Problem {
+        } catch {
+            return Self.response(for: error, request: request, context: context) { httpProblem($0, request: request) }
+        }
+    }
+
+    /// `error` as a problem response in the request's language; `http` maps Hummingbird's own
+    /// errors (also used by `IdempotencyMiddleware`, which stores the answer of a failed write).
+    static func response(
+        for error: any Error, request: Request, context: APIRequestContext,
+        http: (HTTPResponse.Status) -> Problem
+    ) -> Response {
+        let language = Language(acceptLanguage: request.headers[.acceptLanguage])
+        let problem: Problem
+        switch error {
+        case let error as Problem:
             problem = error
-        } catch let error as StorageError {
+        case let error as StorageError:
             if error.code == .failed || error.code == .unavailable {
                 context.logger.error("storage failed: \(error)")
             }
             problem = Problem.storage(error)
-        } catch let error as any HTTPResponseError {
-            problem = httpProblem(error.status, request: request)
-        } catch {
+        case let error as RosteringError:
+            problem = Problem.rostering(error)
+        case let error as any HTTPResponseError:
+            problem = http(error.status)
+        default:
             context.logger.error("unhandled error: \(String(reflecting: error))")
             problem = Problem.internalError
         }
@@ -119,7 +135,9 @@ struct ProblemMiddleware: RouterMiddleware {
 }
 
 /// Resolves `{code}` of `/api/v1/communities/{code}/…` to the community (404 when there is
-/// none). This is where the sign-in middleware will check that the user may work in it.
+/// none), then admits the signed-in user (`AuthenticationMiddleware`, in front of this one):
+/// 403 without a role in the community (administrators have one everywhere), 403 naming what
+/// the role may not do when `AccessPolicy` does not give it this route.
 struct CommunityMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let store: Store
@@ -136,8 +154,20 @@ struct CommunityMiddleware: RouterMiddleware {
                 .notFound, code: "community_not_found",
                 detail: .init("没有代码为 “\(code)” 的社区", "There is no community with the code '\(code)'"))
         }
+        guard let user = context.user else { throw Problem.unauthenticated }
+        let grants = user.roles.filter { $0.role == .administrator || $0.communityID == community.id }
+        let roles = Set(grants.map(\.role))
+        guard !roles.isEmpty else {
+            throw Problem(
+                .forbidden, code: "not_a_member",
+                detail: .init("您在社区 “\(code)” 没有角色", "You have no role in the community '\(code)'"))
+        }
+        let route = AccessPolicy.key(method: request.method, endpointPath: context.endpointPath)
+        guard AccessPolicy.allows(roles, route: route) else { throw AccessPolicy.forbidden(roles, route: route) }
         var context = context
         context.community = community
+        context.roles = roles
+        context.teams = grants.filter { $0.role == .patrolLeader }.compactMap(\.teamID)
         context.logger[metadataKey: "community"] = .string(community.code)
         return try await next(request, context)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LinliRostering
 import LinliStorage
 import NIOCore
 
@@ -109,11 +110,12 @@ public struct Problem: Error, Sendable {
 
     static func title(_ status: HTTPResponse.Status, _ language: Language) -> String {
         let titles: [Int: LocalizedText] = [
-            400: .init("请求有误", "Bad request"), 403: .init("无权操作", "Forbidden"),
+            400: .init("请求有误", "Bad request"), 401: .init("未登录", "Unauthorized"), 403: .init("无权操作", "Forbidden"),
             404: .init("未找到", "Not found"), 405: .init("不支持该方法", "Method not allowed"),
             409: .init("冲突", "Conflict"), 412: .init("版本已变化", "Precondition failed"),
             413: .init("请求内容过大", "Content too large"), 415: .init("不支持的内容类型", "Unsupported media type"),
             422: .init("数据无效", "Unprocessable content"), 428: .init("缺少前提条件", "Precondition required"),
+            429: .init("请求过于频繁", "Too many requests"),
             500: .init("服务器内部错误", "Internal server error"), 503: .init("服务暂不可用", "Service unavailable"),
         ]
         return titles[status.code]?.text(language) ?? (language == .en ? status.reasonPhrase : "错误 \(status.code)")
@@ -173,6 +175,21 @@ public struct Problem: Error, Sendable {
         default:
             return internalError
         }
+    }
+
+    /// A RosteringError in HTTP terms.
+    static func rostering(_ error: RosteringError) -> Problem {
+        let detail = LocalizedText(error.zh, error.en)
+        let reasons = error.reasons.map {
+            FieldProblem(field: "volunteer_id", code: "breaks_rule", message: .init($0.zh, $0.en))
+        }
+        if error.code == .notFound { return Problem(.notFound, code: "not_found", detail: detail) }
+        if error.code == .invalidValue { return Problem(.unprocessableContent, code: "invalid_value", detail: detail) }
+        if error.code == .noPublishedRoster { return Problem(.conflict, code: "no_published_roster", detail: detail) }
+        if error.code == .notADraft { return Problem(.conflict, code: "not_a_draft", detail: detail) }
+        if error.code == .breaksRule { return Problem(.conflict, code: "breaks_rule", detail: detail, errors: reasons) }
+        if error.code == .infeasible { return Problem(.conflict, code: "infeasible", detail: detail) }
+        return Problem(.unprocessableContent, code: "invalid_problem", detail: detail)
     }
 
     static let internalError = Problem(

@@ -5,7 +5,8 @@ import LinliDomain
 import LinliStorage
 
 /// `/api/v1/communities/{code}/residents`: list (phone and address masked), read whole with
-/// ETag, add, and change under If-Match. Care notes are not served until roles exist.
+/// ETag, add, and change under If-Match. Phone and address are whole only on one resident's
+/// page for roles that work with residents; care notes only to coordinators and administrators.
 struct ResidentsController: Sendable {
     let store: Store
     let maxBodyBytes: Int
@@ -24,9 +25,17 @@ struct ResidentsController: Sendable {
     struct Body: Encodable {
         let resident: Resident
         let masked: Bool
+        var careNotes = false
+
+        init(resident: Resident, masked: Bool, roles: Set<Role> = []) {
+            self.resident = resident
+            self.masked = masked || !AccessPolicy.seesResidentContacts(roles)
+            self.careNotes = !masked && AccessPolicy.seesCareNotes(roles)
+        }
 
         enum CodingKeys: String, CodingKey {
             case id, name, sex, address, phone, version
+            case careNotes = "care_notes"
             case birthYear = "birth_year"
             case needsCall = "needs_call"
             case livesAlone = "lives_alone"
@@ -48,6 +57,7 @@ struct ResidentsController: Sendable {
             try c.encode(r.careNeeds, forKey: .careNeeds)
             try c.encode(r.isActive, forKey: .isActive)
             try c.encode(r.version, forKey: .version)
+            if careNotes { try c.encode(r.careNotes, forKey: .careNotes) }
         }
     }
 
@@ -106,9 +116,8 @@ struct ResidentsController: Sendable {
     }
 
     func list(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let community = try context.requireCommunity()
         let query = try ListQuery(request)
-        let rows = try await store.transaction(.community(community.id)) { tx in
+        let rows = try await store.transaction(context.scope()) { tx in
             try await residents.page(
                 after: query.after.map { ($0.name, ID($0.id)) }, matching: query.text, active: query.active,
                 limit: query.limit + 1, on: tx)
@@ -119,12 +128,12 @@ struct ResidentsController: Sendable {
     }
 
     func read(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let community = try context.requireCommunity()
         let id = try request.pathID(context, Resident.self, what: Self.notFound)
-        let resident = try await store.transaction(.community(community.id)) { tx in
+        let resident = try await store.transaction(context.scope()) { tx in
             try await residents.resident(id, on: tx)
         }
-        return try jsonResponse(Body(resident: resident, masked: false), headers: ETag.headers(resident.version))
+        return try jsonResponse(
+            Body(resident: resident, masked: false, roles: context.roles), headers: ETag.headers(resident.version))
     }
 
     func create(_ request: Request, _ context: APIRequestContext) async throws -> Response {
@@ -141,17 +150,17 @@ struct ResidentsController: Sendable {
             communityID: community.id, name: body.name, sex: body.sex, birthYear: body.birthYear, address: body.address,
             phone: body.phone, needsCall: body.needsCall ?? false, livesAlone: body.livesAlone ?? false,
             careNeeds: body.careNeeds ?? [])
-        let stored = try await store.transaction(.community(community.id)) { tx in
+        let stored = try await store.transaction(context.scope()) { tx in
             try await residents.create(resident, on: tx)
             return try await residents.resident(resident.id, on: tx)
         }
         let location = "/api/v1/communities/\(community.code)/residents/\(stored.id)"
         return try jsonResponse(
-            Body(resident: stored, masked: false), status: .created, headers: ETag.headers(stored.version, location: location))
+            Body(resident: stored, masked: false, roles: context.roles), status: .created,
+            headers: ETag.headers(stored.version, location: location))
     }
 
     func update(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let community = try context.requireCommunity()
         let id = try request.pathID(context, Resident.self, what: Self.notFound)
         let patch = try await JSONBody.read(Patch.self, from: request, maxBytes: maxBodyBytes, mergePatch: true)
         var validation = Validation()
@@ -166,7 +175,7 @@ struct ResidentsController: Sendable {
         if case .value(let year) = patch.birthYear { validation.range("birth_year", year, 1900...2100) }
         if case .value(let needs) = patch.careNeeds { Self.validate(careNeeds: needs, into: &validation) }
         try validation.check()
-        let updated = try await store.transaction(.community(community.id)) { tx in
+        let updated = try await store.transaction(context.scope()) { tx in
             var r = try await residents.resident(id, on: tx)
             try ETag.require(request, current: r.version)
             patch.name.apply(to: &r.name)
@@ -180,6 +189,7 @@ struct ResidentsController: Sendable {
             r.version = try await residents.update(r, on: tx)
             return r
         }
-        return try jsonResponse(Body(resident: updated, masked: false), headers: ETag.headers(updated.version))
+        return try jsonResponse(
+            Body(resident: updated, masked: false, roles: context.roles), headers: ETag.headers(updated.version))
     }
 }

@@ -4,16 +4,40 @@ import Hummingbird
 import LinliDomain
 import NIOCore
 
-/// The query of a list: `q`, `status`, `limit` (1…200) and the opaque `cursor`, each checked
+/// The paging part of a list's query: `limit` (1…200, default 50) and the opaque `cursor`
+/// (the previous page's `next_cursor`), each named when it is wrong.
+struct PageQuery {
+    var limit = 50
+    var after: (name: String, id: UUID)?
+
+    static let maxLimit = 200
+
+    init(_ request: Request, validation: inout Validation) {
+        let query = request.uri.queryParameters
+        if let raw = query["limit"] {
+            if let value = Int(raw), (1...Self.maxLimit).contains(value) {
+                limit = value
+            } else {
+                validation.fail(
+                    "limit", "out_of_range", "须为 1 到 \(Self.maxLimit) 的整数", "must be an integer from 1 to \(Self.maxLimit)")
+            }
+        }
+        if let raw = query["cursor"] {
+            after = Cursor.decode(String(raw))
+            if after == nil { validation.fail("cursor", "invalid_cursor", "翻页标记无效", "is not a cursor this API gave out") }
+        }
+    }
+}
+
+/// The query of a list of people: `q`, `status` and the page (`limit`, `cursor`), each checked
 /// with the parameter named when it is wrong.
 struct ListQuery {
     var text: String?
     /// nil: active and inactive.
     var active: Bool?
-    var limit: Int
-    var after: (name: String, id: UUID)?
-
-    static let maxLimit = 200
+    var page: PageQuery
+    var limit: Int { page.limit }
+    var after: (name: String, id: UUID)? { page.after }
 
     init(_ request: Request) throws {
         let query = request.uri.queryParameters
@@ -28,19 +52,7 @@ struct ListQuery {
             active = true
             validation.fail("status", "invalid_value", "须为 active、inactive 或 all", "must be active, inactive or all")
         }
-        limit = 50
-        if let raw = query["limit"] {
-            if let value = Int(raw), (1...Self.maxLimit).contains(value) {
-                limit = value
-            } else {
-                validation.fail(
-                    "limit", "out_of_range", "须为 1 到 \(Self.maxLimit) 的整数", "must be an integer from 1 to \(Self.maxLimit)")
-            }
-        }
-        if let raw = query["cursor"] {
-            after = Cursor.decode(String(raw))
-            if after == nil { validation.fail("cursor", "invalid_cursor", "翻页标记无效", "is not a cursor this API gave out") }
-        }
+        page = PageQuery(request, validation: &validation)
         try validation.checkParameters()
     }
 }
@@ -50,11 +62,10 @@ enum WeekQuery {
     static func monday(_ request: Request) throws -> LocalDate {
         var validation = Validation()
         let raw = request.uri.queryParameters["week"].map(String.init) ?? ""
-        let week = LocalDate(isoWeek: raw)
-        if week == nil {
+        let week = raw.isEmpty ? nil : validation.week("week", raw)
+        if raw.isEmpty {
             validation.fail(
-                "week", raw.isEmpty ? "required" : "invalid_value", "须为 ISO 周（2026-W48）或日期（2026-11-23）",
-                "must be an ISO week (2026-W48) or a date (2026-11-23)")
+                "week", "required", "须为 ISO 周（2026-W48）或日期（2026-11-23）", "must be an ISO week (2026-W48) or a date (2026-11-23)")
         }
         try validation.checkParameters()
         return week ?? LocalDate(Date(), in: .gmt)
@@ -71,6 +82,12 @@ enum APITime {
         return formatter.string(from: date)
     }
 
+    /// The times a community's schedule can hold. A year like 0012 is a typing slip, and far
+    /// outside this range time zones fall back to local mean time (+08:05:43 in Shanghai), which
+    /// is not an offset ISO 8601 readers accept.
+    static let plausible: ClosedRange<Date> =
+        Date(timeIntervalSince1970: 946_684_800)...Date(timeIntervalSince1970: 4_102_444_799)  // 2000-01-01 … 2099-12-31
+
     static func parse(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
@@ -85,6 +102,11 @@ extension Validation {
             fail(
                 field, "invalid_time", "须为带时区的 ISO 8601 时间，如 2026-11-23T09:00:00+08:00",
                 "must be an ISO 8601 time with offset, e.g. 2026-11-23T09:00:00+08:00")
+            return nil
+        }
+        guard APITime.plausible.contains(date) else {
+            fail(
+                field, "out_of_range", "时间须在 2000 年至 2099 年之间", "must be a time between the years 2000 and 2099")
             return nil
         }
         return date
@@ -226,9 +248,11 @@ enum Mask {
 }
 
 extension Request {
-    /// The `{id}` path parameter as a typed ID; a path that names no UUID names nothing (404).
-    func pathID<Entity>(_ context: APIRequestContext, _ type: Entity.Type, what: LocalizedText) throws -> ID<Entity> {
-        guard let raw = context.parameters.get("id"), let id = ID<Entity>(uuidString: raw) else {
+    /// The `{id}` (or another) path parameter as a typed ID; a path that names no UUID names nothing (404).
+    func pathID<Entity>(
+        _ context: APIRequestContext, _ type: Entity.Type, parameter: String = "id", what: LocalizedText
+    ) throws -> ID<Entity> {
+        guard let raw = context.parameters.get(parameter), let id = ID<Entity>(uuidString: raw) else {
             throw Problem.notFound(what)
         }
         return id

@@ -156,7 +156,7 @@ struct RostersController: Sendable {
     func list(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
         let week = try WeekQuery.monday(request)
-        let versions = try await store.transaction(.community(community.id)) { tx in
+        let versions = try await store.transaction(context.scope()) { tx in
             try await RosterSolving.versions(community: community.id, week: week, on: tx)
         }
         return try jsonResponse(
@@ -164,13 +164,26 @@ struct RostersController: Sendable {
     }
 
     func assignments(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let community = try context.requireCommunity()
         let id = try request.pathID(context, Roster.self, what: Self.notFound)
-        let rows = try await store.transaction(.community(community.id)) { tx in
-            _ = try await RosterStore().roster(id, on: tx)
-            return try await AssignmentStore().assignments(roster: id, on: tx)
+        var validation = Validation()
+        let page = PageQuery(request, validation: &validation)
+        try validation.checkParameters()
+        // The cursor's name is the last row's slot, so the next page follows it even if that
+        // assignment is removed meanwhile.
+        let after = try page.after.map { key in
+            guard let slot = ID<Slot>(uuidString: key.name) else {
+                throw Problem.badRequest(
+                    "invalid_cursor", field: "cursor", .init("翻页标记无效", "is not a cursor this API gave out"))
+            }
+            return (slot: slot, id: ID<Assignment>(key.id))
         }
-        return try jsonResponse(Items(items: rows.map(AssignmentBody.init)))
+        let rows = try await store.transaction(context.scope()) { tx in
+            _ = try await RosterStore().roster(id, on: tx)
+            return try await AssignmentStore().page(roster: id, after: after, limit: page.limit + 1, on: tx)
+        }
+        return try jsonResponse(
+            Page(
+                rows: rows, limit: page.limit, key: { ($0.slotID.description, $0.id.rawValue) }, item: AssignmentBody.init))
     }
 
     func diff(_ request: Request, _ context: APIRequestContext) async throws -> Response {
@@ -186,7 +199,7 @@ struct RostersController: Sendable {
             }
         }
         try validation.checkParameters()
-        let changes = try await store.transaction(.community(community.id)) { tx in
+        let changes = try await store.transaction(context.scope()) { tx in
             try await RosterSolving.changes(from: ids[0], to: ids[1], on: tx)
         }
         return try jsonResponse(
@@ -199,7 +212,7 @@ struct RostersController: Sendable {
     func publish(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
         let id = try request.pathID(context, Roster.self, what: Self.notFound)
-        let (roster, summary) = try await store.transaction(.community(community.id)) { tx in
+        let (roster, summary) = try await store.transaction(context.scope()) { tx in
             let roster = try await RosterStore().roster(id, on: tx)
             guard roster.state == .draft else {
                 throw Problem(

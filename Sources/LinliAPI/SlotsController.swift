@@ -107,7 +107,7 @@ struct SlotsController: Sendable {
     func list(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
         let week = try WeekQuery.monday(request)
-        let rows = try await store.transaction(.community(community.id)) { tx in
+        let rows = try await store.transaction(context.scope()) { tx in
             try await slots.slots(week: week, on: tx)
         }
         return try jsonResponse(
@@ -117,7 +117,7 @@ struct SlotsController: Sendable {
     func read(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let community = try context.requireCommunity()
         let id = try request.pathID(context, Slot.self, what: Self.notFound)
-        let slot = try await store.transaction(.community(community.id)) { tx in try await slots.slot(id, on: tx) }
+        let slot = try await store.transaction(context.scope()) { tx in try await slots.slot(id, on: tx) }
         return try jsonResponse(Body(slot: slot, community: community), headers: ETag.headers(slot.version))
     }
 
@@ -139,7 +139,7 @@ struct SlotsController: Sendable {
         try validation.check()
         let moved: Slot
         do {
-            moved = try await store.transaction(.community(community.id)) { tx in
+            moved = try await store.transaction(context.scope()) { tx in
                 var slot = try await slots.slot(id, on: tx)
                 try ETag.require(request, current: slot.version)
                 if let start { slot.start = start }
@@ -156,7 +156,7 @@ struct SlotsController: Sendable {
                 }
             }
         } catch let refused as RefusedMove {
-            throw try await clash(refused.slot, community: community, error: refused.error)
+            throw try await clash(refused.slot, community: community, scope: context.scope(), error: refused.error)
         }
         return try jsonResponse(Body(slot: moved, community: community), headers: ETag.headers(moved.version))
     }
@@ -181,8 +181,8 @@ struct SlotsController: Sendable {
     }
 
     /// A refused move as a 409 naming the volunteers and the assignments it would overlap.
-    func clash(_ slot: Slot, community: Community, error: StorageError) async throws -> Problem {
-        let clashes = try await store.transaction(.community(community.id)) { tx in
+    func clash(_ slot: Slot, community: Community, scope: DataScope, error: StorageError) async throws -> Problem {
+        let clashes = try await store.transaction(scope) { tx in
             try await AssignmentStore().clashes(slot: slot.id, start: slot.start, end: slot.end, on: tx)
         }
         guard !clashes.isEmpty else { return Problem.storage(error) }
@@ -205,7 +205,7 @@ struct SlotsController: Sendable {
         let community = try context.requireCommunity()
         let id = try request.pathID(context, Slot.self, what: Self.notFound)
         let reason = try await Cancel.read(request, maxBytes: maxBodyBytes)
-        let cancelled = try await store.transaction(.community(community.id)) { tx in
+        let cancelled = try await store.transaction(context.scope()) { tx in
             let slot = try await slots.slot(id, on: tx)
             if let header = request.headers[.ifMatch], !header.isEmpty { try ETag.require(request, current: slot.version) }
             guard slot.status != .cancelled else {

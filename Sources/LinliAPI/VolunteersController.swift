@@ -113,9 +113,8 @@ struct VolunteersController: Sendable {
     }
 
     func list(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let community = try context.requireCommunity()
         let query = try ListQuery(request)
-        let rows = try await store.transaction(.community(community.id)) { tx in
+        let rows = try await store.transaction(context.scope()) { tx in
             try await volunteers.page(
                 after: query.after.map { ($0.name, ID($0.id)) }, matching: query.text, active: query.active,
                 limit: query.limit + 1, on: tx)
@@ -125,9 +124,8 @@ struct VolunteersController: Sendable {
     }
 
     func read(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let community = try context.requireCommunity()
         let id = try request.pathID(context, Volunteer.self, what: Self.notFound)
-        let volunteer = try await store.transaction(.community(community.id)) { tx in
+        let volunteer = try await store.transaction(context.scope()) { tx in
             try await volunteers.volunteer(id, on: tx)
         }
         return try jsonResponse(Body(volunteer), headers: ETag.headers(volunteer.version))
@@ -145,7 +143,7 @@ struct VolunteersController: Sendable {
         let volunteer = Volunteer(
             communityID: community.id, name: body.name, phone: body.phone, email: body.email, sex: body.sex,
             birthYear: body.birthYear, groups: body.groups ?? [], notifyChannel: body.notifyChannel ?? .sms)
-        let stored = try await store.transaction(.community(community.id)) { tx in
+        let stored = try await store.transaction(context.scope()) { tx in
             try await volunteers.create(volunteer, on: tx)
             return try await volunteers.volunteer(volunteer.id, on: tx)
         }
@@ -154,7 +152,6 @@ struct VolunteersController: Sendable {
     }
 
     func update(_ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let community = try context.requireCommunity()
         let id = try request.pathID(context, Volunteer.self, what: Self.notFound)
         let patch = try await JSONBody.read(Patch.self, from: request, maxBytes: maxBodyBytes, mergePatch: true)
         var validation = Validation()
@@ -167,7 +164,7 @@ struct VolunteersController: Sendable {
         if case .value(let email) = patch.email { validation.email("email", email) }
         if case .value(let year) = patch.birthYear { validation.range("birth_year", year, 1900...2100) }
         try validation.check()
-        let updated = try await store.transaction(.community(community.id)) { tx in
+        let updated = try await store.transaction(context.scope()) { tx in
             var v = try await volunteers.volunteer(id, on: tx)
             try ETag.require(request, current: v.version)
             patch.name.apply(to: &v.name)

@@ -6,7 +6,7 @@ public struct AccountError: Error, Sendable, CustomStringConvertible {
     /// What went wrong; compare with the static constants.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable {
-            case invalidCredentials, throttled, invalidPassword, invalidInput, notFound, cryptoFailure
+            case invalidCredentials, throttled, invalidPassword, invalidInput, notFound, cryptoFailure, secondFactorRequired
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -21,6 +21,9 @@ public struct AccountError: Error, Sendable, CustomStringConvertible {
         public static let invalidInput = Code(.invalidInput)
         /// No such user (only for administration; sign-in never says so).
         public static let notFound = Code(.notFound)
+        /// The password is right, and the account has a second factor: sign in again with the
+        /// code from its authenticator app.
+        public static let secondFactorRequired = Code(.secondFactorRequired)
         /// libsodium failed (out of memory for the hash, or could not start).
         public static let cryptoFailure = Code(.cryptoFailure)
         public var description: String { base.rawValue }
@@ -46,6 +49,10 @@ public struct AccountError: Error, Sendable, CustomStringConvertible {
 
     static let invalidCredentials = AccountError(
         code: .invalidCredentials, zh: "用户名或密码不正确，或账号已停用", en: "wrong login or password, or the account is disabled")
+
+    static let secondFactorRequired = AccountError(
+        code: .secondFactorRequired, zh: "请输入手机验证器上显示的 6 位验证码",
+        en: "enter the 6-digit code your authenticator app shows")
 
     static func throttled(retryAfter seconds: Int) -> AccountError {
         let minutes = max(1, (seconds + 59) / 60)

@@ -30,11 +30,22 @@ public struct Authenticator: Sendable {
     /// Signs in: a new browser session, whose token is returned this once. `address` is the
     /// client's IP address (failures are also counted per address). Throws
     /// `AccountError.throttled` (with `retryAfter`) or `.invalidCredentials`.
-    public func login(login: String, password: String, from address: String?) async throws -> IssuedSession {
-        try await self.login(login: login, password: Password(password), from: address)
+    ///
+    /// An account with a confirmed second factor (`SecondFactors`) also needs `code`, the one
+    /// its authenticator app shows: without it `.secondFactorRequired`, with a wrong or used one
+    /// `.invalidCredentials` (and the attempt counts as a failure, so guessing codes is
+    /// throttled like guessing passwords).
+    public func login(
+        login: String, password: String, code: String? = nil, from address: String?
+    ) async throws
+        -> IssuedSession
+    {
+        try await self.login(login: login, password: Password(password), code: code, from: address)
     }
 
-    public func login(login: String, password: Password, from address: String?) async throws -> IssuedSession {
+    public func login(
+        login: String, password: Password, code: String? = nil, from address: String?
+    ) async throws -> IssuedSession {
         let name = String(login.trimmingCharacters(in: .whitespacesAndNewlines).lowercased().prefix(100))
         let addressKey = ClientAddress.throttleKey(address)
         let attemptStore = SessionStore()
@@ -79,7 +90,14 @@ public struct Authenticator: Sendable {
         let rehashed: String? =
             hasher.needsRehash(storedHash)
             ? try await NIOThreadPool.singleton.runIfActive { try hasher.hashUnchecked(password) } : nil
+        let factors = SecondFactors(store: store)
         return try await store.transaction(.administrator(user: user.id)) { tx in
+            if try await factors.isConfirmed(user.id, on: tx) {
+                guard let code, !code.isEmpty else { throw AccountError.secondFactorRequired }
+                guard try await factors.check(user.id, code: code, on: tx) == true else {
+                    throw AccountError.invalidCredentials
+                }
+            }
             try await attemptStore.setOutcome(attempt, .succeeded, on: tx)
             if let rehashed { try await UserStore().setPasswordHash(user.id, rehashed, changed: false, on: tx) }
             return try await sessions.open(for: user, kind: .browser, from: address, on: tx)

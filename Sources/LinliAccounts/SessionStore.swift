@@ -96,7 +96,8 @@ public struct SessionStore: Sendable {
     /// Deletes sessions that ended (revoked, expired, idle) more than `days` ago and login
     /// attempts older than that. (`least` skips the NULL idle timeout of API tokens.)
     public func purge(olderThanDays days: Int, on tx: Connection) async throws -> (sessions: Int, attempts: Int) {
-        let cutoff: SQLQuery = "now() - make_interval(days => \(days))"
+        // make_interval takes integer days; an Int binds as bigint, so the days go in as seconds.
+        let cutoff: SQLQuery = "now() - make_interval(secs => \(Double(days) * 86_400))"
         let sessions = try await tx.execute(
             """
             DELETE FROM sessions
@@ -179,6 +180,45 @@ public struct SessionStore: Sendable {
 
     func setOutcome(_ attempt: Int64, _ outcome: LoginOutcome, on tx: Connection) async throws {
         try await tx.execute("UPDATE login_attempts SET outcome = \(outcome) WHERE id = \(attempt)")
+    }
+
+    // MARK: Second factor
+
+    /// The account's TOTP secret, whether enrolment was confirmed, and the last step accepted.
+    func secondFactor(
+        of user: ID<User>, on tx: Connection
+    ) async throws -> (secret: [UInt8], confirmed: Bool, lastStep: Int64?)? {
+        guard
+            let row = try await tx.query(
+                "SELECT secret, confirmed_at IS NOT NULL AS confirmed, last_step FROM user_second_factors WHERE user_id = \(user) FOR UPDATE"
+            ).rows.first
+        else { return nil }
+        let secret: Data = try row.decode("secret")
+        return (Array(secret), try row.decode("confirmed"), try row.decode("last_step"))
+    }
+
+    /// Starts (or restarts) enrolment with a new secret; it is required once confirmed.
+    func enrolSecondFactor(_ user: ID<User>, secret: [UInt8], on tx: Connection) async throws {
+        try await tx.execute(
+            """
+            INSERT INTO user_second_factors (user_id, secret) VALUES (\(user), \(Data(secret)))
+            ON CONFLICT (user_id) DO UPDATE SET secret = EXCLUDED.secret, confirmed_at = NULL, last_step = NULL,
+                created_at = now()
+            """)
+    }
+
+    /// Records an accepted code's step (and confirms enrolment), unless a code of that step or a
+    /// later one was accepted before; false then.
+    func acceptSecondFactorStep(_ user: ID<User>, step: Int64, on tx: Connection) async throws -> Bool {
+        try await tx.execute(
+            """
+            UPDATE user_second_factors SET last_step = \(step), confirmed_at = coalesce(confirmed_at, now())
+            WHERE user_id = \(user) AND (last_step IS NULL OR last_step < \(step))
+            """) == 1
+    }
+
+    func removeSecondFactor(_ user: ID<User>, on tx: Connection) async throws -> Bool {
+        try await tx.execute("DELETE FROM user_second_factors WHERE user_id = \(user)") == 1
     }
 }
 

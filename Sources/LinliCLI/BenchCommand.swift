@@ -7,7 +7,8 @@ import LinliStorage
 /// `linli bench …`: measurements quoted in release notes.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmarks.", subcommands: [Pool.self, Jobs.self, NRP.self, Generate.self])
+        commandName: "bench", abstract: "Benchmarks.",
+        subcommands: [Pool.self, Jobs.self, NRP.self, Generate.self, Seed.self, API.self])
 
     /// Round trips of a trivial query through the pool, to compare with `pgbench` on the same server.
     struct Pool: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LinliDomain
+import LinliReminders
 import LinliStorage
 
 /// `linli erase resident ID`: PIPL erasure of an elderly resident's personal data.
@@ -35,10 +36,15 @@ struct EraseCommand: AsyncParsableCommand {
                 try await context.run { context in
                     let store = Store(pool: context.pool)
                     let target = try await context.community(code: community)
-                    try await store.transaction(.community(target.id)) { tx in
-                        try await ResidentStore().erase(residentID, on: tx)
+                    let summary = try await store.transaction(.community(target.id)) { tx in
+                        try await ReminderPlanner().eraseResident(residentID, on: tx)
                     }
                     print("erased the personal data of resident \(id); anonymous statistics are kept")
+                    if summary.cancelledJobs > 0 || summary.cancellationNotices > 0 {
+                        print(
+                            "cancelled \(summary.cancelledJobs) pending reminder(s); "
+                                + "\(summary.cancellationNotices) volunteer(s) will be told the visit is off")
+                    }
                 }
             }
         }

@@ -22,7 +22,7 @@ public struct LinliCommand: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, DoctorCommand.self, CommunityCommand.self, DemoCommand.self, ImportCommand.self,
             JobsCommand.self, RemindersCommand.self, RosterCommand.self, UserCommand.self,
-            EraseCommand.self, ExportCommand.self, BackupCommand.self, RestoreCommand.self, SolveCommand.self,
+            EraseCommand.self, ExportCommand.self, FeedCommand.self, BackupCommand.self, RestoreCommand.self, SolveCommand.self,
             BenchCommand.self, CompletionCommand.self,
         ]
     )

@@ -96,14 +96,19 @@ struct RosterCommand: AsyncParsableCommand {
                 Examples:
                   linli roster solve --community demo --week 2026-W48 --seconds 10
                   linli roster solve --community demo --week 2026-11-23 --seed 7 --publish --json
+                  linli roster solve --community demo --week 2026-W48 --queue    # a worker solves it
                 """)
         @OptionGroup var target: Target
         @Option(help: "Time limit in seconds.") var seconds: Double = 30
         @Option(help: "Random seed (same seed and data: similar roster; runs are time-driven).") var seed: UInt64 = 1
         @Flag(help: "Publish the new version at once.") var publish = false
+        @Flag(help: "Queue the solve for a worker (linli-worker) and return at once with the run's id.") var queue = false
         @Flag(help: "Print the run and the version as JSON.") var json = false
 
         func validate() throws {
+            if queue, publish {
+                throw ValidationError("--publish cannot be used with --queue: publish the draft when it is done")
+            }
             guard seconds > 0, seconds <= 3600 else { throw ValidationError("--seconds must be between 0 and 3600") }
             guard seed <= UInt64(Int64.max) else { throw ValidationError("--seed must be at most \(Int64.max)") }
         }
@@ -118,6 +123,15 @@ struct RosterCommand: AsyncParsableCommand {
         func run() async throws {
             try await RosterCommand.reporting {
                 try await RosterCommand.withCommunity(target, poolSize: 3) { context, store, community, week in
+                    if queue {
+                        let queued = try await store.transaction(.community(community.id)) { tx in
+                            try await RosterSolving.enqueueSolve(
+                                community: community.id, week: week, seconds: seconds, seed: seed, on: tx)
+                        }
+                        if json { return try RosterCommand.printJSON(Output(run: queued, published: false)) }
+                        print("已排队，由 linli-worker 求解 / queued for linli-worker: run \(queued.id)")
+                        return
+                    }
                     let created = try await store.transaction(.community(community.id)) { tx in
                         try await RosterSolving.createRun(
                             community: community.id, week: week, seconds: seconds, seed: seed, on: tx)

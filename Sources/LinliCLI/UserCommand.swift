@@ -21,7 +21,7 @@ struct UserCommand: AsyncParsableCommand {
             Every change is in the audit log; password hashes and tokens never are.
             """,
         subcommands: [
-            Create.self, List.self, Disable.self, Enable.self, ResetPassword.self, Roles.self, Token.self,
+            Create.self, List.self, Disable.self, Enable.self, ResetPassword.self, Roles.self, Token.self, SecondFactor.self,
         ])
 
     /// Runs `body` with the account services on a fresh pool.
@@ -295,6 +295,67 @@ struct UserCommand: AsyncParsableCommand {
                 let expiry = ISO8601DateFormatter().string(from: issued.authenticated.session.expiresAt)
                 FileHandle.standardError.write(
                     Data("token for \(login), expires \(expiry); it is shown only this once: keep it secret\n".utf8))
+            }
+        }
+    }
+}
+
+extension UserCommand {
+    struct SecondFactor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "totp",
+            abstract: "Enrol, confirm or remove an account's second factor (a code from an authenticator app).",
+            discussion: """
+                Enrolling prints a new secret and an otpauth:// link (for a QR code) to add to an \
+                authenticator app on the person's phone. The factor is required at sign-in once \
+                it is confirmed with a first code the app shows. Administrators and coordinators \
+                should have one. Removing it (a lost phone) lets the account sign in with its \
+                password alone until it enrols again.
+
+                Examples:
+                  linli user totp wang.li
+                  linli user totp wang.li --confirm 492039
+                  linli user totp wang.li --remove --yes
+                """)
+        @Argument(help: "The account's login.") var login: String
+        @Option(help: "Confirm enrolment with the 6-digit code the app shows now.") var confirm: String?
+        @Flag(help: "Remove the account's second factor.") var remove = false
+        @Flag(help: "Do not ask for confirmation (with --remove).") var yes = false
+
+        func validate() throws {
+            if confirm != nil && remove { throw ValidationError("give either --confirm CODE or --remove, not both") }
+            if let confirm, confirm.filter({ !$0.isWhitespace }).count != 6 {
+                throw ValidationError("--confirm takes the 6-digit code the authenticator app shows")
+            }
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                if remove {
+                    try confirmDestructive(
+                        "Remove the second factor of \(login)? It then signs in with its password alone.", yes: yes)
+                }
+                try await UserCommand.withAccounts { _, store in
+                    let factors = SecondFactors(store: store)
+                    if remove {
+                        let removed = try await factors.remove(login: login)
+                        print(removed ? "removed the second factor of \(login)" : "\(login) had no second factor")
+                    } else if let confirm {
+                        guard try await factors.confirm(login: login, code: confirm) else {
+                            throw AccountError(
+                                code: .invalidInput,
+                                zh: "验证码不对（或已用过）：请核对手机时间后输入下一个验证码，或重新登记（linli user totp \(login)）",
+                                en: "the code is not right for \(login)'s secret (or was used already): check the phone's "
+                                    + "clock and try the next code, or enrol again with linli user totp \(login)")
+                        }
+                        print("the second factor of \(login) is confirmed; sign-in now asks for a code")
+                    } else {
+                        let totp = try await factors.enrol(login: login)
+                        print("secret:  \(totp.base32Secret)")
+                        print("link:    \(totp.provisioningURI(account: login))")
+                        print("Add it to an authenticator app, then: linli user totp \(login) --confirm CODE")
+                    }
+                }
             }
         }
     }

@@ -60,7 +60,8 @@ public final class Connection: @unchecked Sendable {
                 try await connection.query("SELECT set_config('role', \(role), false)")
             } catch var error as DatabaseError {
                 await connection.close()
-                error.hint = "the database role '\(role)' is created by `linli migrate`; run it, or set LINLI_DATABASE_ROLE"
+                error.hint =
+                    "the database role '\(role)' is created by `linli migrate`; run it, or set LINLI_DATABASE_ROLE (LINLI_WORKER_DATABASE_ROLE for the worker)"
                 throw error
             }
         }

@@ -10,6 +10,37 @@ public struct SubDistrict: Hashable, Sendable, Codable {
     }
 }
 
+/// A community's limits on reminders: nothing reaches a person inside quiet hours (local time,
+/// may wrap midnight), and no one gets more than `dailyMessageCap` reminders a day.
+public struct MessagingRules: Hashable, Sendable, Codable {
+    /// Minutes after local midnight.
+    public var quietStartMinute: Int
+    public var quietEndMinute: Int
+    public var dailyMessageCap: Int
+
+    public init(quietStartMinute: Int, quietEndMinute: Int, dailyMessageCap: Int) {
+        self.quietStartMinute = quietStartMinute
+        self.quietEndMinute = quietEndMinute
+        self.dailyMessageCap = dailyMessageCap
+    }
+
+    /// "21:00" for 1260.
+    public static func clock(_ minute: Int) -> String {
+        let h = minute / 60
+        let m = minute % 60
+        return (h < 10 ? "0" : "") + "\(h):" + (m < 10 ? "0" : "") + "\(m)"
+    }
+
+    /// Minutes after midnight for "HH:MM" (00:00–23:59), nil for anything else.
+    public static func minute(clock text: String) -> Int? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count <= 2, parts[1].count == 2, let h = Int(parts[0]), let m = Int(parts[1]),
+            (0..<24).contains(h), (0..<60).contains(m)
+        else { return nil }
+        return h * 60 + m
+    }
+}
+
 /// 社区: the unit whose data is private to its own staff.
 public struct Community: Hashable, Sendable, Codable {
     public var id: ID<Community>

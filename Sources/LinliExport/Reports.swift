@@ -336,6 +336,59 @@ public enum HoursExport {
     }
 }
 
+/// How many volunteers of a group served in a period (参与率, e.g. 党员参与率).
+public struct ParticipationLine: Sendable, Hashable {
+    /// nil: all active volunteers.
+    public var group: VolunteerGroup?
+    /// Active volunteers in the group.
+    public var volunteers: Int
+    /// Those of them with service hours in the period.
+    public var participants: Int
+    public var minutes: Int
+
+    public init(group: VolunteerGroup?, volunteers: Int, participants: Int, minutes: Int) {
+        self.group = group
+        self.volunteers = volunteers
+        self.participants = participants
+        self.minutes = minutes
+    }
+
+    /// participants / volunteers, 0 for an empty group.
+    public var rate: Double { volunteers == 0 ? 0 : Double(participants) / Double(volunteers) }
+}
+
+/// The participation table: one line per group, after the line for everyone.
+public enum ParticipationExport {
+    public static let table = ExportTable(
+        name: "参与率 Participation",
+        columns: [
+            ExportColumn(key: "from", zh: "起", en: "From", width: 11),
+            ExportColumn(key: "through", zh: "止", en: "Through", width: 11),
+            ExportColumn(key: "group", zh: "群体", en: "Group", width: 16),
+            ExportColumn(key: "volunteers", zh: "在册人数", en: "Volunteers", width: 10),
+            ExportColumn(key: "participants", zh: "参与人数", en: "Participants", width: 10),
+            ExportColumn(key: "rate_percent", zh: "参与率（%）", en: "Rate (%)", width: 10),
+            ExportColumn(key: "hours", zh: "时长（小时）", en: "Hours", width: 10),
+        ])
+
+    public static func cells(_ line: ParticipationLine, from: LocalDate, through: LocalDate) -> [ExportCell] {
+        [
+            .date(from), .date(through), .text(label(line.group)), .integer(line.volunteers),
+            .integer(line.participants), .decimal(line.rate * 100), .decimal(Double(line.minutes) / 60),
+        ]
+    }
+
+    /// "党员 party members"; "全部 all" for nil.
+    public static func label(_ group: VolunteerGroup?) -> String {
+        guard let group else { return "全部 all" }
+        let english: [VolunteerGroup: String] = [
+            .partyMember: "party members", .youth: "youth", .women: "women", .elderly: "elderly",
+            .resident: "residents", .student: "students",
+        ]
+        return "\(VolunteerExport.groupLabel(group)) \(english[group] ?? group.rawValue)"
+    }
+}
+
 /// The days a report covers, from the start of `from` to the end of `through` in the
 /// community's zone: an ISO week ("2026-W48"), a month ("2026-11") or any range of days.
 public struct ReportPeriod: Sendable, Hashable, CustomStringConvertible {

@@ -42,25 +42,7 @@ public struct CallList: Sendable {
         let messaging = try await ReminderStore.communityMessaging(community, on: tx)
         let from = day.startOfDay(in: messaging.timeZone)
         let to = day.adding(days: 1).startOfDay(in: messaging.timeZone)
-        let rows = try await tx.query(
-            """
-            SELECT s.id AS slot_id, b.id AS booking_id, r.id AS resident_id, r.name, r.phone, r.family_contact_name,
-                   r.family_contact_phone, r.locale, s.starts_at, s.ends_at, st.name_zh, st.name_en,
-                   coalesce((SELECT array_agg(v.name ORDER BY v.name) FROM assignments a JOIN volunteers v ON v.id = a.volunteer_id
-                             WHERE a.slot_id = s.id AND a.is_live), '{}') AS volunteer_names,
-                   m.mark, m.note, m.marked_at
-            FROM bookings b
-            JOIN slots s ON s.id = b.slot_id
-            JOIN residents r ON r.id = b.resident_id
-            JOIN service_types st ON st.id = s.service_type_id
-            LEFT JOIN LATERAL (SELECT mark, note, marked_at FROM call_marks c WHERE c.slot_id = s.id
-                               ORDER BY marked_at DESC, id DESC LIMIT 1) m ON true
-            WHERE s.community_id = \(community) AND r.needs_call AND r.is_active
-              AND s.starts_at >= \(from) AND s.starts_at < \(to)
-              AND (b.state = 'scheduled' OR (b.state = 'cancelled' AND m.mark = 'cancelled'))
-            ORDER BY s.starts_at, r.name
-            """
-        ).rows
+        let rows = try await ReminderStore.callListRows(community: community, from: from, to: to, on: tx)
         return try rows.map { row in
             let names: [String] = try row.decode("volunteer_names")
             let locale = MessageLocale(tag: try row.decode("locale"))
@@ -87,12 +69,7 @@ public struct CallList: Sendable {
         slot: ID<Slot>, _ mark: CallMark, note: String?, by user: ID<User>?, on tx: Connection
     ) async throws {
         guard
-            let row = try await tx.query(
-                """
-                SELECT b.id AS booking_id, b.resident_id, b.community_id, b.state FROM bookings b
-                WHERE b.slot_id = \(slot)
-                """
-            ).rows.first
+            let row = try await ReminderStore.visit(slot: slot, on: tx)
         else { throw StorageError.notFound("visit for slot \(slot)") }
         let booking: ID<Booking> = try row.decode("booking_id")
         let state: BookingState = try row.decode("state")
@@ -103,11 +80,8 @@ public struct CallList: Sendable {
             let reason = note.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } ?? "电话确认时取消"
             try await planner.cancelBooking(booking, reason: reason, on: tx)
         }
-        try await tx.execute(
-            """
-            INSERT INTO call_marks (community_id, slot_id, resident_id, mark, note, marked_by)
-            VALUES (\(try row.decode("community_id", as: ID<Community>.self)), \(slot),
-                    \(try row.decode("resident_id", as: ID<Resident>.self)), \(mark), \(note), \(user))
-            """)
+        try await ReminderStore.insertCallMark(
+            community: try row.decode("community_id"), slot: slot, resident: try row.decode("resident_id"), mark: mark,
+            note: note, by: user, on: tx)
     }
 }

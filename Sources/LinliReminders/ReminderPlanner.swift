@@ -83,6 +83,19 @@ public struct ReminderPlanner: Sendable {
         return (booking, try await slotCancelled(slot, on: tx))
     }
 
+    /// Erases a resident's personal data (see `ResidentStore.erase`) and cancels the reminders
+    /// of the visits that erasure cancelled, telling volunteers already told.
+    @discardableResult
+    public func eraseResident(_ id: ID<Resident>, on tx: Connection) async throws -> PlanSummary {
+        var summary = PlanSummary()
+        for slot in try await ResidentStore().erase(id, on: tx) {
+            let cancelled = try await slotCancelled(slot, on: tx)
+            summary.cancelledJobs += cancelled.cancelledJobs
+            summary.cancellationNotices += cancelled.cancellationNotices
+        }
+        return summary
+    }
+
     /// Cancels a slot (see `SlotStore.cancel`) and what it means for people.
     @discardableResult
     public func cancelSlot(_ id: ID<Slot>, note: String?, on tx: Connection) async throws -> (Slot, PlanSummary) {
@@ -107,6 +120,12 @@ public struct ReminderPlanner: Sendable {
     @discardableResult
     public func planRoster(_ roster: ID<Roster>, on tx: Connection) async throws -> PlanSummary {
         try await plan(ReminderStore.liveAssignments(roster: roster, on: tx), on: tx)
+    }
+
+    /// Queues the reminders of a slot's live assignments (a visit booked at the desk).
+    @discardableResult
+    public func planSlot(_ slot: ID<Slot>, on tx: Connection) async throws -> PlanSummary {
+        try await plan(ReminderStore.liveAssignments(slot: slot, on: tx), on: tx)
     }
 
     /// Plans the reminders of `assignments`; without `lateReminders`, no "at once" reminder

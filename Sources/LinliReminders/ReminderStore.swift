@@ -378,4 +378,72 @@ extension ReminderStore {
             (try $0.decode("run_at"), try $0.decode("community_id"), try $0.decode("unique_key"), try $0.decode("payload"))
         }
     }
+
+    // MARK: Call list
+
+    /// The visits between `from` and `to` of residents who need a call, with the latest mark.
+    static func callListRows(community: ID<Community>, from: Date, to: Date, on tx: Connection) async throws -> [Row] {
+        try await tx.query(
+            """
+            SELECT s.id AS slot_id, b.id AS booking_id, r.id AS resident_id, r.name, r.phone, r.family_contact_name,
+                   r.family_contact_phone, r.locale, s.starts_at, s.ends_at, st.name_zh, st.name_en,
+                   coalesce((SELECT array_agg(v.name ORDER BY v.name) FROM assignments a JOIN volunteers v ON v.id = a.volunteer_id
+                             WHERE a.slot_id = s.id AND a.is_live), '{}') AS volunteer_names,
+                   m.mark, m.note, m.marked_at
+            FROM bookings b
+            JOIN slots s ON s.id = b.slot_id
+            JOIN residents r ON r.id = b.resident_id
+            JOIN service_types st ON st.id = s.service_type_id
+            LEFT JOIN LATERAL (SELECT mark, note, marked_at FROM call_marks c WHERE c.slot_id = s.id
+                               ORDER BY marked_at DESC, id DESC LIMIT 1) m ON true
+            WHERE s.community_id = \(community) AND r.needs_call AND r.is_active
+              AND s.starts_at >= \(from) AND s.starts_at < \(to)
+              AND (b.state = 'scheduled' OR (b.state = 'cancelled' AND m.mark = 'cancelled'))
+            ORDER BY s.starts_at, r.name
+            """
+        ).rows
+    }
+
+    /// The booking of `slot`'s visit: `booking_id`, `resident_id`, `community_id`, `state`.
+    static func visit(slot: ID<Slot>, on tx: Connection) async throws -> Row? {
+        try await tx.query(
+            """
+            SELECT b.id AS booking_id, b.resident_id, b.community_id, b.state FROM bookings b
+            WHERE b.slot_id = \(slot)
+            """
+        ).rows.first
+    }
+
+    static func insertCallMark(
+        community: ID<Community>, slot: ID<Slot>, resident: ID<Resident>, mark: CallMark, note: String?,
+        by user: ID<User>?, on tx: Connection
+    ) async throws {
+        try await tx.execute(
+            """
+            INSERT INTO call_marks (community_id, slot_id, resident_id, mark, note, marked_by)
+            VALUES (\(community), \(slot), \(resident), \(mark), \(note), \(user))
+            """)
+    }
+
+    // MARK: Replies
+
+    /// The latest reminder or change notice sent to `phone` about a slot still to come (the
+    /// one with idempotency key `key` when given), locked for recording the reply.
+    static func repliableMessage(phone: String, key: String?, on tx: Connection) async throws -> [Row] {
+        try await tx.query(
+            """
+            SELECT m.id, m.community_id, m.slot_id, m.volunteer_id FROM messages m JOIN slots s ON s.id = m.slot_id
+            WHERE m.state = 'sent' AND m.audience = 'volunteer' AND m.kind IN ('reminder', 'change')
+              AND m.address = \(phone) AND s.starts_at > now()
+              AND (\(key)::text IS NULL OR m.idempotency_key = \(key))
+            ORDER BY m.sent_at DESC, m.id DESC LIMIT 1
+            FOR UPDATE OF m
+            """
+        ).rows
+    }
+
+    static func recordReply(_ meaning: ReplyMeaning, message id: Int64, on tx: Connection) async throws {
+        try await tx.execute(
+            "UPDATE messages SET reply = \(meaning.rawValue)::message_reply, replied_at = now() WHERE id = \(id)")
+    }
 }

@@ -60,22 +60,12 @@ public struct Replies: Sendable {
             return ReplyResult(status: .notUnderstood, messageID: nil, meaning: nil, replanJobID: nil)
         }
         return try await store.transaction(.administrator()) { tx in
-            let rows = try await tx.query(
-                """
-                SELECT m.id, m.community_id, m.slot_id, m.volunteer_id FROM messages m JOIN slots s ON s.id = m.slot_id
-                WHERE m.state = 'sent' AND m.audience = 'volunteer' AND m.kind IN ('reminder', 'change')
-                  AND m.address = \(phone) AND s.starts_at > now()
-                  AND (\(key)::text IS NULL OR m.idempotency_key = \(key))
-                ORDER BY m.sent_at DESC, m.id DESC LIMIT 1
-                FOR UPDATE OF m
-                """
-            ).rows
+            let rows = try await ReminderStore.repliableMessage(phone: phone, key: key, on: tx)
             guard let row = rows.first else {
                 return ReplyResult(status: .noMatchingMessage, messageID: nil, meaning: meaning, replanJobID: nil)
             }
             let id: Int64 = try row.decode("id")
-            try await tx.execute(
-                "UPDATE messages SET reply = \(meaning.rawValue)::message_reply, replied_at = now() WHERE id = \(id)")
+            try await ReminderStore.recordReply(meaning, message: id, on: tx)
             var job: Int64?
             if meaning == .declined, let volunteer = try row.decode("volunteer_id", as: ID<Volunteer>?.self),
                 let slot = try row.decode("slot_id", as: ID<Slot>?.self)

@@ -230,9 +230,8 @@ public struct RosterSolving: Sendable {
     /// Every slot `roster` leaves below its minimum headcount, with the scheduler's reasons in
     /// Chinese and English, judged against the community's data as it is now.
     public func explain(roster id: ID<Roster>, on tx: Connection) async throws -> [UnfilledSlot] {
-        let roster = try await RosterStore().roster(id, on: tx)
-        let week = try await loader.load(community: roster.communityID, week: roster.weekStart, pins: .none, on: tx)
-        let assignments = WeekProblem.schedulerAssignments(try await AssignmentStore().assignments(roster: id, on: tx))
+        let (week, stored) = try await loadVersion(id, on: tx)
+        let assignments = WeekProblem.schedulerAssignments(stored)
         let zh = Explainer.explainUnfilled(problem: week.problem(in: .zh), assignments: assignments, language: .zh)
         var en: [SlotID: UnfilledExplanation] = [:]
         for e in Explainer.explainUnfilled(problem: week.problem(in: .en), assignments: assignments, language: .en) {

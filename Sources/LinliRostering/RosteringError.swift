@@ -6,7 +6,7 @@ public struct RosteringError: Error, Sendable, CustomStringConvertible {
     /// What went wrong; compare with the static constants.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable {
-            case notFound, invalidValue, noPublishedRoster, infeasible, invalidProblem
+            case notFound, invalidValue, noPublishedRoster, infeasible, invalidProblem, notADraft, breaksRule
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -20,20 +20,34 @@ public struct RosteringError: Error, Sendable, CustomStringConvertible {
         public static let infeasible = Code(.infeasible)
         /// The scheduler refused the week as loaded (e.g. a slot plus rest longer than a day).
         public static let invalidProblem = Code(.invalidProblem)
+        /// Only a draft version can be changed by hand.
+        public static let notADraft = Code(.notADraft)
+        /// A change by hand would break a hard rule (the reasons say which).
+        public static let breaksRule = Code(.breaksRule)
         public var description: String { base.rawValue }
     }
 
     public var code: Code
+    /// "中文 / English" in one line, for logs and the command line.
     public var message: String
+    /// The message in Chinese and in English, for the API's problem answers.
+    public var zh: String
+    public var en: String
+    /// The reasons behind `breaksRule`, one per rule, in Chinese and in English.
+    public var reasons: [(zh: String, en: String)] = []
 
     public init(code: Code, message: String) {
         self.code = code
         self.message = message
+        self.zh = message
+        self.en = message
     }
 
-    /// "中文 / English" in one line.
     init(code: Code, zh: String, en: String) {
-        self.init(code: code, message: "\(zh) / \(en)")
+        self.code = code
+        self.message = "\(zh) / \(en)"
+        self.zh = zh
+        self.en = en
     }
 
     public var description: String { message }

@@ -382,4 +382,85 @@ enum RosteringQueries {
         try await tx.execute(
             "UPDATE roster_solve_runs SET state = 'queued', started_at = NULL WHERE id = \(id) AND state = 'running'")
     }
+
+    // MARK: - The booking desk's proposals
+
+    /// The grid of the resident's place (or the place, or their grid): the scheduler's place key.
+    static func residentPlaceKey(_ resident: ID<Resident>, on tx: Connection) async throws -> String? {
+        try await tx.query(
+            """
+            SELECT coalesce(g.code, p.id::text, rg.code) AS place_key
+            FROM residents r
+            LEFT JOIN places p ON p.id = r.place_id
+            LEFT JOIN grids g ON g.id = p.grid_id
+            LEFT JOIN grids rg ON rg.id = r.grid_id
+            WHERE r.id = \(resident)
+            """
+        ).rows.first.flatMap { try $0.decode("place_key") }
+    }
+
+    static func insertProposal(_ p: StoredProposal, on tx: Connection) async throws {
+        try await tx.execute(
+            """
+            INSERT INTO booking_proposals (id, community_id, resident_id, service_type_id, minutes, notes, windows,
+                                           starts_at, ends_at, volunteer_ids, roster_id, created_by, expires_at)
+            SELECT \(p.id), \(p.communityID), \(p.residentID), \(p.serviceTypeID), \(p.minutes), \(p.notes),
+                   array(SELECT tstzrange(w.s, w.e, '[)')
+                         FROM unnest(\(p.windows.map(\.start))::timestamptz[], \(p.windows.map(\.end))::timestamptz[])
+                              WITH ORDINALITY AS w(s, e, n) ORDER BY w.n),
+                   \(p.start), \(p.end), \(p.volunteerIDs)::uuid[], \(p.rosterID), \(p.createdBy), \(p.expiresAt)
+            """)
+    }
+
+    /// The proposal, locked until the transaction ends (a second confirm waits, then sees it used).
+    static func lockProposal(_ id: ID<VisitProposal>, on tx: Connection) async throws -> StoredProposal? {
+        try await tx.query(
+            """
+            SELECT id, community_id, resident_id, service_type_id, minutes, notes,
+                   array(SELECT lower(w) FROM unnest(windows) WITH ORDINALITY AS u(w, n) ORDER BY n) AS window_starts,
+                   array(SELECT upper(w) FROM unnest(windows) WITH ORDINALITY AS u(w, n) ORDER BY n) AS window_ends,
+                   starts_at, ends_at, volunteer_ids, roster_id, booking_id, created_by, expires_at
+            FROM booking_proposals WHERE id = \(id) FOR UPDATE
+            """
+        ).rows.first.map { row in
+            let starts: [Date] = try row.decode("window_starts"), ends: [Date] = try row.decode("window_ends")
+            return StoredProposal(
+                id: try row.decode("id"), communityID: try row.decode("community_id"),
+                residentID: try row.decode("resident_id"), serviceTypeID: try row.decode("service_type_id"),
+                minutes: try row.decode("minutes"), notes: try row.decode("notes"),
+                windows: zip(starts, ends).map { TimeWindow(start: $0, end: $1) }, start: try row.decode("starts_at"),
+                end: try row.decode("ends_at"), volunteerIDs: try row.decode("volunteer_ids"),
+                rosterID: try row.decode("roster_id"), bookingID: try row.decode("booking_id"),
+                createdBy: try row.decode("created_by"), expiresAt: try row.decode("expires_at"))
+        }
+    }
+
+    static func markProposalConfirmed(_ id: ID<VisitProposal>, booking: ID<Booking>, on tx: Connection) async throws {
+        try await tx.execute("UPDATE booking_proposals SET booking_id = \(booking) WHERE id = \(id)")
+    }
+
+    /// Deletes proposals that expired unconfirmed more than a day ago; returns how many.
+    static func purgeProposals(on tx: Connection) async throws -> Int {
+        try await tx.execute(
+            "DELETE FROM booking_proposals WHERE booking_id IS NULL AND expires_at < now() - interval '1 day'")
+    }
+
+    /// Live assignments of `volunteer` overlapping [start, end), with the service and time (the clash to name).
+    static func liveOverlaps(
+        volunteer: ID<Volunteer>, start: Date, end: Date, on tx: Connection
+    ) async throws -> [(slot: ID<LinliDomain.Slot>, service: String, serviceEn: String, start: Date, end: Date)] {
+        try await tx.query(
+            """
+            SELECT a.slot_id, st.name_zh, st.name_en, lower(a.during) AS starts_at, upper(a.during) AS ends_at
+            FROM assignments a JOIN slots s ON s.id = a.slot_id JOIN service_types st ON st.id = s.service_type_id
+            WHERE a.volunteer_id = \(volunteer) AND a.is_live AND a.during && tstzrange(\(start), \(end))
+            ORDER BY lower(a.during)
+            """
+        ).rows.map { row in
+            (
+                try row.decode("slot_id"), try row.decode("name_zh"), try row.decode("name_en"),
+                try row.decode("starts_at"), try row.decode("ends_at")
+            )
+        }
+    }
 }

@@ -64,36 +64,75 @@ public enum Explainer {
     public static func suggest(
         problem: SchedulingProblem, assignments: [Assignment], slot: SlotID, limit: Int = 10
     ) throws -> [Suggestion] {
+        try suggestEach(problem: problem, assignments: assignments, slots: [slot], limit: limit)[slot] ?? []
+    }
+
+    /// `suggest` for several slots of one problem, compiled once: what the booking desk asks of
+    /// many candidate times at once. With `allowedOnly`, people who would break a hard rule and
+    /// people whose day is full (taking the slot would replace one of their shifts) are left out,
+    /// and nothing is spent on wording what they would break.
+    public static func suggestEach(
+        problem: SchedulingProblem, assignments: [Assignment], slots: [SlotID], limit: Int = 10, allowedOnly: Bool = false
+    ) throws -> [SlotID: [Suggestion]] {
         let c = try CompiledProblem(problem)
-        guard let si = c.slotIndex[slot] else { throw SchedulerError.invalidProblem("unknown slot \(slot)") }
         let st = SearchState(c)
         load(st, c, assignments)
-        let d = Int(c.slotDay[si])
-        var out: [Suggestion] = []
-        for p in 0..<c.P where c.eligible[p * c.S + si] {
-            let base = (p * c.D + d) * c.K
-            var k = -1
-            var already = false
-            for kk in 0..<c.K {
-                if st.cells[base + kk] == Int32(si) { already = true }; if k < 0 && st.cells[base + kk] < 0 { k = kk }
+        var result: [SlotID: [Suggestion]] = [:]
+        for slot in slots {
+            guard let si = c.slotIndex[slot] else { throw SchedulerError.invalidProblem("unknown slot \(slot)") }
+            let d = Int(c.slotDay[si])
+            var out: [Suggestion] = []
+            for p in 0..<c.P where c.eligible[p * c.S + si] {
+                let base = (p * c.D + d) * c.K
+                var k = -1
+                var already = false
+                for kk in 0..<c.K {
+                    if st.cells[base + kk] == Int32(si) { already = true }; if k < 0 && st.cells[base + kk] < 0 { k = kk }
+                }
+                if already || (allowedOnly && k < 0) { continue }
+                let h0 = st.hard, s0 = st.soft
+                var replaced: Int32 = -1
+                if k < 0 { k = 0; replaced = st.cells[base] }  // day full: would replace the first entry
+                if st.pinnedCell[base + k] { continue }
+                st.setCell(p, d, k, Int32(si)); st.refreshPerson(p)
+                let dh = st.hard - h0, ds = st.soft - s0
+                st.setCell(p, d, k, replaced); st.refreshPerson(p)
+                if allowedOnly && dh > 0 { continue }
+                let person = problem.people[p]
+                let breaks =
+                    dh > 0
+                    ? personViolations(problem: problem, assignments: assignments, person: person, adding: problem.slots[si])
+                        .map(\.message) : []
+                out.append(
+                    Suggestion(person: person.id, name: person.name, hardDelta: max(0, dh), softDelta: ds, wouldBreak: breaks))
             }
-            if already { continue }
-            let h0 = st.hard, s0 = st.soft
-            var replaced: Int32 = -1
-            if k < 0 { k = 0; replaced = st.cells[base] }  // day full: would replace the first entry
-            if st.pinnedCell[base + k] { continue }
-            st.setCell(p, d, k, Int32(si)); st.refreshPerson(p)
-            let dh = st.hard - h0, ds = st.soft - s0
-            st.setCell(p, d, k, replaced); st.refreshPerson(p)
-            let person = problem.people[p]
-            let breaks =
-                dh > 0
-                ? personViolations(problem: problem, assignments: assignments, person: person, adding: problem.slots[si]).map(
-                    \.message) : []
-            out.append(Suggestion(person: person.id, name: person.name, hardDelta: max(0, dh), softDelta: ds, wouldBreak: breaks))
+            out.sort { ($0.hardDelta, $0.softDelta, $0.person) < ($1.hardDelta, $1.softDelta, $1.person) }
+            result[slot] = Array(out.prefix(limit))
         }
-        out.sort { ($0.hardDelta, $0.softDelta, $0.person) < ($1.hardDelta, $1.softDelta, $1.person) }
-        return Array(out.prefix(limit))
+        return result
+    }
+
+    /// Why `slot` cannot be filled by anyone not yet on it in `assignments`, in `language`: the
+    /// explanation `explainUnfilled` gives, for one slot whether or not it is short.
+    public static func explain(
+        problem: SchedulingProblem, assignments: [Assignment], slot: SlotID, language: Language = .zh
+    ) throws -> UnfilledExplanation {
+        guard let s = problem.slots.first(where: { $0.id == slot }) else {
+            throw SchedulerError.invalidProblem("unknown slot \(slot)")
+        }
+        let n = assignments.filter { $0.slot == slot }.count
+        return explain(problem: problem, assignments: assignments, slot: s, missing: max(1, s.required - n), language: language)
+    }
+
+    /// The hard rules `person` would break by also taking `slot` in `assignments` (person rules
+    /// only: availability, skills, same sex, limits, rest, clashes), with the validator's messages.
+    public static func violations(
+        problem: SchedulingProblem, assignments: [Assignment], person: PersonID, adding slot: SlotID
+    ) -> [Violation] {
+        guard let p = problem.people.first(where: { $0.id == person }),
+            let s = problem.slots.first(where: { $0.id == slot })
+        else { return [] }
+        return personViolations(problem: problem, assignments: assignments, person: p, adding: s)
     }
 
     // MARK: - internals
@@ -132,6 +171,57 @@ public enum Explainer {
             .filter { !slotRules.contains($0.rule) && !before.contains($0.rule) }
     }
 
+    /// Why `person` could not take `slot` in the roster `assignments` (rules and reasons in
+    /// words, both empty when they could): a coordinator assigning by hand sees this.
+    public static func whyNot(
+        problem: SchedulingProblem, assignments: [Assignment], slot: SlotID, person: PersonID, language: Language = .zh
+    ) throws -> PersonBlock {
+        guard let s = problem.slots.first(where: { $0.id == slot }) else {
+            throw SchedulerError.invalidProblem("unknown slot \(slot)")
+        }
+        guard let p = problem.people.first(where: { $0.id == person }) else {
+            throw SchedulerError.invalidProblem("unknown person \(person)")
+        }
+        let others = assignments.filter { !($0.person == person && $0.slot == slot) }
+        if let b = block(person: p, slot: s, problem: problem, assignments: others, language: language) { return b }
+        let missing = Eligibility.reasons(person: p, slot: s, problem: problem)
+        return PersonBlock(
+            person: p.id, name: p.name, rules: missing.map(ruleName),
+            reasons: missing.map { Phrase.staticReason($0, person: p, problem: problem, language: language) })
+    }
+
+    /// What blocks `p` from `s`: nil when they lack a required skill (counted, not listed, in
+    /// explanations), else the rules and reasons (both empty when they could take it).
+    static func block(
+        person p: Person, slot s: Slot, problem pr: SchedulingProblem, assignments: [Assignment], language lang: Language
+    ) -> PersonBlock? {
+        let stat = Eligibility.reasons(person: p, slot: s, problem: pr)
+        if stat.contains(where: {
+            if case .missingSkill = $0 { return true }; return false
+        }) {
+            return nil
+        }
+        var rules: [String] = [], words: [String] = []
+        for r in stat {
+            rules.append(ruleName(r))
+            words.append(Phrase.staticReason(r, person: p, problem: pr, language: lang))
+        }
+        if stat.isEmpty {
+            for v in personViolations(problem: pr, assignments: assignments, person: p, adding: s) {
+                if rules.contains(v.rule) { continue }
+                rules.append(v.rule)
+                words.append(
+                    Phrase.limitReason(v.rule, person: p, slot: s, problem: pr, assignments: assignments, language: lang))
+            }
+        }
+        if let m = p.limits.maxShiftsPerKind[s.kind], m <= 0, !rules.contains("maxShiftsPerKind") {
+            rules.append("maxShiftsPerKind")
+            words.append(
+                Phrase.limitReason("maxShiftsPerKind", person: p, slot: s, problem: pr, assignments: assignments, language: lang))
+        }
+        return PersonBlock(person: p.id, name: p.name, rules: rules, reasons: words)
+    }
+
     static func explain(
         problem pr: SchedulingProblem, assignments: [Assignment], slot s: Slot, missing: Int, language lang: Language
     ) -> UnfilledExplanation {
@@ -139,33 +229,11 @@ public enum Explainer {
         var blocked: [PersonBlock] = [], could: [PersonBlock] = []
         var withoutSkill = 0
         for p in pr.people where !assigned.contains(p.id) {
-            let stat = Eligibility.reasons(person: p, slot: s, problem: pr)
-            if stat.contains(where: {
-                if case .missingSkill = $0 { return true }; return false
-            }) {
-                withoutSkill += 1; continue
+            guard let b = block(person: p, slot: s, problem: pr, assignments: assignments, language: lang) else {
+                withoutSkill += 1
+                continue
             }
-            var rules: [String] = [], words: [String] = []
-            for r in stat {
-                rules.append(ruleName(r))
-                words.append(Phrase.staticReason(r, person: p, problem: pr, language: lang))
-            }
-            if stat.isEmpty {
-                for v in personViolations(problem: pr, assignments: assignments, person: p, adding: s) {
-                    if rules.contains(v.rule) { continue }
-                    rules.append(v.rule)
-                    words.append(
-                        Phrase.limitReason(v.rule, person: p, slot: s, problem: pr, assignments: assignments, language: lang))
-                }
-            }
-            if let m = p.limits.maxShiftsPerKind[s.kind], m <= 0, !rules.contains("maxShiftsPerKind") {
-                rules.append("maxShiftsPerKind");
-                words.append(
-                    Phrase.limitReason(
-                        "maxShiftsPerKind", person: p, slot: s, problem: pr, assignments: assignments, language: lang))
-            }
-            let b = PersonBlock(person: p.id, name: p.name, rules: rules, reasons: words)
-            if rules.isEmpty { could.append(b) } else { blocked.append(b) }
+            if b.rules.isEmpty { could.append(b) } else { blocked.append(b) }
         }
         let text = Phrase.sentence(
             slot: s, problem: pr, missing: missing, blocked: blocked, could: could, withoutSkill: withoutSkill, language: lang)

@@ -19,6 +19,9 @@ public struct LinliSettings: Sendable {
     /// The role the service and worker sessions run as (row-level security applies to it);
     /// empty keeps the login role.
     public var databaseRole: String?
+    /// The role the worker's sessions run as instead of `databaseRole`: `linli_worker` can do
+    /// what `linli_app` can except read residents' care notes; empty keeps the login role.
+    public var workerDatabaseRole: String?
     /// Address the HTTP service binds to (loopback by default; put nginx in front).
     public var httpHost: String
     public var httpPort: Int
@@ -55,22 +58,26 @@ public struct LinliSettings: Sendable {
     public var mailFrom: String?
     /// The HMAC secret gateways sign reply webhooks with; nil: replies are refused. Secret.
     public var replyWebhookSecret: String?
+    /// Whether the sign-in cookie carries `Secure` (sent only over HTTPS): on behind an HTTPS
+    /// proxy, off for plain-HTTP development on loopback.
+    public var cookieSecure: Bool
 
     public init(
         databaseURL: String? = nil, databasePoolSize: Int = 10, databaseAcquireTimeoutSeconds: Double = 10,
-        databaseRole: String? = "linli_app",
+        databaseRole: String? = "linli_app", workerDatabaseRole: String? = "linli_worker",
         httpHost: String = "127.0.0.1", httpPort: Int = 8080, httpMaxBodyBytes: Int = 2 * 1024 * 1024,
         logLevel: Logger.Level = .info, migrationsDirectory: String? = nil, timeZone: String = "Asia/Shanghai",
         workerHeartbeatSeconds: Double = 10, instanceName: String = LinliSettings.defaultInstanceName(),
         workerConcurrency: Int = 4, jobRetentionDays: Int = 30, jobLeaseSeconds: Double = 60,
         smsWebhookURL: String? = nil, smsWebhookSecret: String? = nil, channelTimeoutSeconds: Double = 10,
         wecomWebhookURL: String? = LinliSettings.officialWeComWebhookURL, sendmailPath: String? = nil, mailFrom: String? = nil,
-        replyWebhookSecret: String? = nil
+        replyWebhookSecret: String? = nil, cookieSecure: Bool = false
     ) {
         self.databaseURL = databaseURL
         self.databasePoolSize = databasePoolSize
         self.databaseAcquireTimeoutSeconds = databaseAcquireTimeoutSeconds
         self.databaseRole = databaseRole
+        self.workerDatabaseRole = workerDatabaseRole
         self.httpHost = httpHost
         self.httpPort = httpPort
         self.httpMaxBodyBytes = httpMaxBodyBytes
@@ -89,6 +96,7 @@ public struct LinliSettings: Sendable {
         self.sendmailPath = sendmailPath
         self.mailFrom = mailFrom
         self.replyWebhookSecret = replyWebhookSecret
+        self.cookieSecure = cookieSecure
     }
 
     /// WeCom's group robot webhook, the default of `LINLI_WECOM_WEBHOOK_URL`.
@@ -150,12 +158,14 @@ public struct LinliSettings: Sendable {
         databaseAcquireTimeoutSeconds = try seconds(
             "linli.database.acquire.timeout", "LINLI_DATABASE_ACQUIRE_TIMEOUT", default: defaults.databaseAcquireTimeoutSeconds,
             range: 0.1...600)
-        if let role = reader.string(forKey: "linli.database.role") {
+        // Set but empty means "keep the login role", so these two do not use `text`.
+        func role(_ key: ConfigKey, default value: String?) -> String? {
+            guard let role = reader.string(forKey: key) else { return value }
             let trimmed = role.trimmingCharacters(in: .whitespaces)
-            databaseRole = trimmed.isEmpty ? nil : trimmed
-        } else {
-            databaseRole = defaults.databaseRole
+            return trimmed.isEmpty ? nil : trimmed
         }
+        databaseRole = role("linli.database.role", default: defaults.databaseRole)
+        workerDatabaseRole = role("linli.worker.database.role", default: defaults.workerDatabaseRole)
         httpHost = text("linli.http.host") ?? defaults.httpHost
         httpPort = try integer("linli.http.port", "LINLI_HTTP_PORT", default: defaults.httpPort, range: 0...65535)
         httpMaxBodyBytes = try integer(
@@ -236,6 +246,13 @@ public struct LinliSettings: Sendable {
                 variable: "LINLI_MAIL_FROM", problem: "is required when LINLI_SENDMAIL_PATH is set (the From: of reminders)")
         }
         replyWebhookSecret = try hmacSecret("linli.reply.webhook.secret", "LINLI_REPLY_WEBHOOK_SECRET")
+        switch text("linli.cookie.secure")?.lowercased() {
+        case nil: cookieSecure = defaults.cookieSecure
+        case "1", "true", "yes", "on": cookieSecure = true
+        case "0", "false", "no", "off": cookieSecure = false
+        case let raw?:
+            throw SettingsError(variable: "LINLI_COOKIE_SECURE", problem: "'\(raw)' is not true or false")
+        }
     }
 }
 

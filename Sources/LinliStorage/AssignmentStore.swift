@@ -104,6 +104,23 @@ public struct AssignmentStore: Sendable {
         ).rows.map(Self.assignment)
     }
 
+    /// One page of a roster version's assignments by slot start time, after the assignment
+    /// `after` (keyset pagination on (start, id); `after` is given with its slot, so a page
+    /// still follows when that assignment was removed meanwhile).
+    public func page(
+        roster: ID<Roster>, after: (slot: ID<Slot>, id: ID<Assignment>)?, limit: Int, on tx: Connection
+    ) async throws -> [Assignment] {
+        try await tx.query(
+            """
+            SELECT \(Self.columns) FROM assignments
+            WHERE roster_id = \(roster)
+              AND (\(after?.id)::uuid IS NULL
+                   OR (lower(during), id) > ((SELECT lower(during) FROM slots WHERE id = \(after?.slot)), \(after?.id)::uuid))
+            ORDER BY lower(during), id LIMIT \(limit)
+            """
+        ).rows.map(Self.assignment)
+    }
+
     /// Another assignment of one of `slot`'s volunteers that a time range would overlap.
     public struct Clash: Hashable, Sendable {
         public var volunteerID: ID<Volunteer>

@@ -43,6 +43,12 @@ public struct BookingStore: Sendable {
         return try Self.booking(row)
     }
 
+    /// The names (only the names) of the volunteers live on a visit's slot, by name. Readable in
+    /// every role's scope, desk staff's too, who see no other column of a volunteer (0009).
+    public func visitVolunteerNames(slot: ID<Slot>, on tx: Connection) async throws -> [String] {
+        try await tx.query("SELECT linli_visit_volunteer_names(\(slot)) AS names").rows[0].decode("names")
+    }
+
     /// A resident's bookings, newest first.
     public func bookings(resident: ID<Resident>, on tx: Connection) async throws -> [Booking] {
         try await tx.query(
@@ -54,6 +60,32 @@ public struct BookingStore: Sendable {
     public func bookings(state: BookingState, on tx: Connection) async throws -> [Booking] {
         try await tx.query(
             "SELECT \(Self.columns) FROM bookings b WHERE b.state = \(state) ORDER BY b.booked_at, b.id"
+        ).rows.map(Self.booking)
+    }
+
+    /// One page of bookings after the booking `after`: a resident's (in one state when given),
+    /// newest first, or else one state's, oldest first (the desk's work queue). Keyset
+    /// pagination on (booked_at, id), so pages stay stable while bookings are added.
+    public func page(
+        resident: ID<Resident>?, state: BookingState?, after: ID<Booking>?, limit: Int, on tx: Connection
+    ) async throws -> [Booking] {
+        if let resident {
+            return try await tx.query(
+                """
+                SELECT \(Self.columns) FROM bookings b
+                WHERE b.resident_id = \(resident) AND (\(state)::booking_state IS NULL OR b.state = \(state))
+                  AND (\(after)::uuid IS NULL OR (b.booked_at, b.id) < (SELECT booked_at, id FROM bookings WHERE id = \(after)))
+                ORDER BY b.booked_at DESC, b.id DESC LIMIT \(limit)
+                """
+            ).rows.map(Self.booking)
+        }
+        return try await tx.query(
+            """
+            SELECT \(Self.columns) FROM bookings b
+            WHERE b.state = \(state ?? .requested)
+              AND (\(after)::uuid IS NULL OR (b.booked_at, b.id) > (SELECT booked_at, id FROM bookings WHERE id = \(after)))
+            ORDER BY b.booked_at, b.id LIMIT \(limit)
+            """
         ).rows.map(Self.booking)
     }
 

@@ -2,20 +2,29 @@ import LinliDatabase
 import LinliDomain
 
 /// Whose data a unit of work may touch: one community (row-level security hides every
-/// other), or all of them for administrators. `userID` is recorded in the audit log.
+/// other), or all of them for administrators. `userID` is recorded in the audit log; `role`
+/// (with a patrol leader's `teamIDs`) narrows the rows further (migration 0009): desk staff
+/// see no volunteer's row, a patrol leader only their teams' members and slots and no resident.
 public struct DataScope: Sendable, Hashable {
     public let communityID: ID<Community>?
     public let userID: ID<User>?
     public let allCommunities: Bool
+    /// The acting user's role in the community; nil for the system itself (no narrowing).
+    public let role: Role?
+    /// The patrol teams a patrol leader leads (their slots and members are what they see).
+    public let teamIDs: [ID<PatrolTeam>]
 
-    /// Work inside one community, on behalf of a user (nil for the system itself).
-    public static func community(_ id: ID<Community>, user: ID<User>? = nil) -> DataScope {
-        DataScope(communityID: id, userID: user, allCommunities: false)
+    /// Work inside one community, on behalf of a user (nil for the system itself) acting in
+    /// `role` (nil: no narrowing by role).
+    public static func community(
+        _ id: ID<Community>, user: ID<User>? = nil, role: Role? = nil, teams: [ID<PatrolTeam>] = []
+    ) -> DataScope {
+        DataScope(communityID: id, userID: user, allCommunities: false, role: role, teamIDs: teams)
     }
 
     /// Administration across communities.
     public static func administrator(user: ID<User>? = nil) -> DataScope {
-        DataScope(communityID: nil, userID: user, allCommunities: true)
+        DataScope(communityID: nil, userID: user, allCommunities: true, role: nil, teamIDs: [])
     }
 }
 
@@ -38,7 +47,9 @@ public struct Store: Sendable {
                     """
                     SELECT set_config('linli.community_id', \(scope.communityID?.description ?? ""), true),
                            set_config('linli.user_id', \(scope.userID?.description ?? ""), true),
-                           set_config('linli.all_communities', \(scope.allCommunities ? "on" : ""), true)
+                           set_config('linli.all_communities', \(scope.allCommunities ? "on" : ""), true),
+                           set_config('linli.role', \(scope.role?.rawValue ?? ""), true),
+                           set_config('linli.team_ids', \("{" + scope.teamIDs.map(\.description).joined(separator: ",") + "}"), true)
                     """)
                 return try await body(tx)
             }

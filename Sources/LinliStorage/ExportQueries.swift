@@ -34,18 +34,16 @@ public struct ExportQueries: Sendable {
 
     /// Every slot of the roster's week with the people on it in that version, by start time:
     /// one line per assignment, and one line without a volunteer for a slot nobody fills.
-    /// With `volunteer`, only that volunteer's lines. Returns the number of lines.
+    /// With `volunteer`, only that volunteer's lines; with `team`, only that patrol team's
+    /// slots. Returns the number of lines.
     @discardableResult
     public func rosterLines(
-        _ roster: Roster, volunteer: ID<Volunteer>? = nil, on tx: Connection,
+        _ roster: Roster, volunteer: ID<Volunteer>? = nil, team: ID<PatrolTeam>? = nil, on tx: Connection,
         _ consume: ([RosterLine]) async throws -> Void
     ) async throws -> Int {
         try await tx.forEachBatch(
             of: """
-                SELECT s.id AS slot_id, s.starts_at, s.ends_at, st.code AS service_code, st.name_zh, st.name_en, st.kind,
-                       p.name AS place, g.name AS grid, t.name AS team, s.status, s.version AS slot_version,
-                       s.headcount_min, s.headcount_max, coalesce(f.assigned, 0) AS filled,
-                       a.volunteer_id, v.name AS volunteer_name, v.phone, v.external_id
+                SELECT \(Self.lineColumns), \(roster.version)::int AS roster_version
                 FROM slots s
                 JOIN communities c ON c.id = s.community_id
                 JOIN service_types st ON st.id = s.service_type_id
@@ -59,29 +57,68 @@ public struct ExportQueries: Sendable {
                   AND s.starts_at >= \(roster.weekStart)::date::timestamp AT TIME ZONE c.time_zone
                   AND s.starts_at < (\(roster.weekStart)::date + 7)::timestamp AT TIME ZONE c.time_zone
                   AND (\(volunteer)::uuid IS NULL OR a.volunteer_id = \(volunteer)::uuid)
+                  AND (\(team)::uuid IS NULL OR s.team_id = \(team)::uuid)
                 ORDER BY s.starts_at, st.code, s.id, v.name, a.volunteer_id
                 """,
             batchSize: batchSize
-        ) { rows in
-            try await consume(
-                rows.map { row in
-                    let volunteerID: ID<Volunteer>? = try row.decode("volunteer_id")
-                    let assignee = try volunteerID.map { id in
-                        RosterLine.Assignee(
-                            id: id, name: try row.decode("volunteer_name"), phone: try row.decode("phone"),
-                            externalID: try row.decode("external_id"))
-                    }
-                    return RosterLine(
-                        slotID: try row.decode("slot_id"), start: try row.decode("starts_at"), end: try row.decode("ends_at"),
-                        serviceCode: try row.decode("service_code"), serviceNameZh: try row.decode("name_zh"),
-                        serviceNameEn: try row.decode("name_en"), kind: try row.decode("kind"), place: try row.decode("place"),
-                        grid: try row.decode("grid"), team: try row.decode("team"),
-                        isCancelled: try row.decode("status", as: SlotStatus.self) == .cancelled,
-                        slotVersion: try row.decode("slot_version"), headcountMin: try row.decode("headcount_min"),
-                        headcountMax: try row.decode("headcount_max"), filled: try row.decode("filled"),
-                        rosterVersion: roster.version, volunteer: assignee)
-                })
+        ) { rows in try await consume(rows.map(Self.line)) }
+    }
+
+    /// The shifts a calendar feed shows: every assignment of the published rosters of the weeks
+    /// from `from` through `through` (Mondays), of one volunteer or on one patrol team's slots,
+    /// by start time, cancelled slots included (calendars then mark them cancelled). Returns
+    /// the number of lines.
+    @discardableResult
+    public func publishedLines(
+        community: ID<Community>, volunteer: ID<Volunteer>? = nil, team: ID<PatrolTeam>? = nil, from: LocalDate,
+        through: LocalDate, on tx: Connection, _ consume: ([RosterLine]) async throws -> Void
+    ) async throws -> Int {
+        try await tx.forEachBatch(
+            of: """
+                SELECT \(Self.lineColumns), r.version AS roster_version
+                FROM rosters r
+                JOIN assignments a ON a.roster_id = r.id
+                JOIN volunteers v ON v.id = a.volunteer_id
+                JOIN slots s ON s.id = a.slot_id
+                JOIN service_types st ON st.id = s.service_type_id
+                LEFT JOIN places p ON p.id = s.place_id
+                LEFT JOIN grids g ON g.id = p.grid_id
+                LEFT JOIN patrol_teams t ON t.id = s.team_id
+                LEFT JOIN roster_slot_fill f ON f.slot_id = s.id AND f.roster_id = r.id
+                WHERE r.community_id = \(community) AND r.state = 'published'
+                  AND r.week_start BETWEEN \(from)::date AND \(through)::date
+                  AND (\(volunteer)::uuid IS NULL OR a.volunteer_id = \(volunteer)::uuid)
+                  AND (\(team)::uuid IS NULL OR s.team_id = \(team)::uuid)
+                ORDER BY s.starts_at, st.code, s.id, v.name, a.volunteer_id
+                """,
+            batchSize: batchSize
+        ) { rows in try await consume(rows.map(Self.line)) }
+    }
+
+    /// What a roster line reads, from `s` (slot), `st`, `p`, `g`, `t`, `f`, `a` and `v`.
+    private static let lineColumns: SQLQuery = """
+        s.id AS slot_id, s.starts_at, s.ends_at, st.code AS service_code, st.name_zh, st.name_en, st.kind,
+        p.name AS place, g.name AS grid, t.name AS team, s.status, s.version AS slot_version,
+        s.headcount_min, s.headcount_max, coalesce(f.assigned, 0) AS filled,
+        a.volunteer_id, v.name AS volunteer_name, v.phone, v.external_id
+        """
+
+    private static func line(_ row: Row) throws -> RosterLine {
+        let volunteerID: ID<Volunteer>? = try row.decode("volunteer_id")
+        let assignee = try volunteerID.map { id in
+            RosterLine.Assignee(
+                id: id, name: try row.decode("volunteer_name"), phone: try row.decode("phone"),
+                externalID: try row.decode("external_id"))
         }
+        return RosterLine(
+            slotID: try row.decode("slot_id"), start: try row.decode("starts_at"), end: try row.decode("ends_at"),
+            serviceCode: try row.decode("service_code"), serviceNameZh: try row.decode("name_zh"),
+            serviceNameEn: try row.decode("name_en"), kind: try row.decode("kind"), place: try row.decode("place"),
+            grid: try row.decode("grid"), team: try row.decode("team"),
+            isCancelled: try row.decode("status", as: SlotStatus.self) == .cancelled,
+            slotVersion: try row.decode("slot_version"), headcountMin: try row.decode("headcount_min"),
+            headcountMax: try row.decode("headcount_max"), filled: try row.decode("filled"),
+            rosterVersion: try row.decode("roster_version"), volunteer: assignee)
     }
 
     /// The community's volunteers (active first, by external ID and name) with their skills,

@@ -183,6 +183,39 @@ public struct HoursReport: Sendable {
         }
     }
 
+    /// Participation in the period (党员参与率 and the like): for all active volunteers and for
+    /// each volunteer group, how many there are, how many served (more than 0 minutes net) and
+    /// their minutes. The line for all volunteers comes first (`group` nil), then the groups in
+    /// their declared order; a group nobody belongs to has no line.
+    public func participation(
+        from: LocalDate, through: LocalDate, kind: ServiceKind? = nil, on tx: Connection
+    ) async throws -> [ParticipationLine] {
+        try await tx.query(
+            """
+            WITH served AS (
+                SELECT h.volunteer_id, sum(h.minutes)::bigint AS minutes FROM service_hours h
+                \(Self.period(from, through, kind))
+                GROUP BY h.volunteer_id
+            ), members AS (
+                SELECT v.id, NULL::volunteer_group AS grp FROM volunteers v WHERE v.is_active
+                UNION ALL
+                SELECT v.id, g.grp FROM volunteers v CROSS JOIN LATERAL unnest(v.groups) AS g(grp) WHERE v.is_active
+            )
+            SELECT m.grp::text AS grp, count(*)::bigint AS volunteers,
+                   count(*) FILTER (WHERE s.minutes > 0)::bigint AS participants,
+                   coalesce(sum(s.minutes) FILTER (WHERE s.minutes > 0), 0)::bigint AS minutes
+            FROM members m LEFT JOIN served s ON s.volunteer_id = m.id
+            GROUP BY m.grp
+            ORDER BY m.grp NULLS FIRST
+            """
+        ).rows.map { row in
+            ParticipationLine(
+                group: try row.decode("grp", as: String?.self).flatMap(VolunteerGroup.init(rawValue:)),
+                volunteers: try row.decode("volunteers"), participants: try row.decode("participants"),
+                minutes: try row.decode("minutes"))
+        }
+    }
+
     /// Joins the community for its time zone and limits `h` to the period (and kind).
     private static func period(_ from: LocalDate, _ through: LocalDate, _ kind: ServiceKind?) -> SQLQuery {
         """

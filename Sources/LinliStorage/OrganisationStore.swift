@@ -56,6 +56,42 @@ public struct OrganisationStore: Sendable {
             isActive: try row.decode("is_active"))
     }
 
+    /// The community's quiet hours and daily message cap (see `MessagingRules`).
+    public func messagingRules(_ id: ID<Community>, on tx: Connection) async throws -> MessagingRules {
+        let rows = try await tx.query(
+            """
+            SELECT extract(hour FROM quiet_hours_start)::int * 60 + extract(minute FROM quiet_hours_start)::int AS qs,
+                   extract(hour FROM quiet_hours_end)::int * 60 + extract(minute FROM quiet_hours_end)::int AS qe,
+                   daily_message_cap
+            FROM communities WHERE id = \(id)
+            """
+        ).rows
+        guard let row = rows.first else { throw StorageError.notFound("community \(id)") }
+        return MessagingRules(
+            quietStartMinute: try row.decode("qs"), quietEndMinute: try row.decode("qe"),
+            dailyMessageCap: try row.decode("daily_message_cap"))
+    }
+
+    /// Changes the community's quiet hours and daily message cap; pending reminders follow the
+    /// new rules when they are sent.
+    public func setMessagingRules(_ rules: MessagingRules, community id: ID<Community>, on tx: Connection) async throws {
+        guard (0..<1440).contains(rules.quietStartMinute), (0..<1440).contains(rules.quietEndMinute) else {
+            throw StorageError(code: .invalidValue, message: "quiet hours must be times of day between 00:00 and 23:59")
+        }
+        guard (1...100).contains(rules.dailyMessageCap) else {
+            throw StorageError(code: .invalidValue, message: "the daily message cap must be between 1 and 100")
+        }
+        let start = MessagingRules.clock(rules.quietStartMinute)
+        let end = MessagingRules.clock(rules.quietEndMinute)
+        let changed = try await tx.execute(
+            """
+            UPDATE communities SET quiet_hours_start = \(start)::time, quiet_hours_end = \(end)::time,
+                daily_message_cap = \(rules.dailyMessageCap)
+            WHERE id = \(id)
+            """)
+        if changed == 0 { throw StorageError.notFound("community \(id)") }
+    }
+
     // MARK: Grids and travel
 
     public func createGrid(_ grid: Grid, on tx: Connection) async throws {

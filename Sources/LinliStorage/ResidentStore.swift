@@ -84,7 +84,10 @@ public struct ResidentStore: Sendable {
 
     /// PIPL erasure: removes name, contact data, address and care notes; keeps sex, birth
     /// decade, grid and the visit history as anonymous statistics. Future bookings are cancelled.
-    public func erase(_ id: ID<Resident>, on tx: Connection) async throws {
+    /// Answers the slots it cancelled, so the caller can cancel what was planned for them
+    /// (`ReminderPlanner.eraseResident` does).
+    @discardableResult
+    public func erase(_ id: ID<Resident>, on tx: Connection) async throws -> [ID<Slot>] {
         let changed = try await tx.execute(
             """
             UPDATE residents SET name = '已删除', external_id = NULL, address = NULL, phone = NULL, place_id = NULL,
@@ -96,12 +99,14 @@ public struct ResidentStore: Sendable {
         if changed == 0 { throw StorageError.notFound("resident \(id) (or already erased)") }
         try await tx.execute("DELETE FROM resident_volunteer_preferences WHERE resident_id = \(id)")
         // Nobody should still come to visit: the slots of open visits are cancelled too.
-        try await tx.execute(
+        let cancelledSlots: [ID<Slot>] = try await tx.query(
             """
             UPDATE slots SET status = 'cancelled', note = '居民个人信息已删除 / resident data erased', version = version + 1
             WHERE status = 'open' AND id IN (
                 SELECT slot_id FROM bookings WHERE resident_id = \(id) AND state IN ('requested', 'scheduled'))
-            """)
+            RETURNING id
+            """
+        ).rows.map { try $0.decode("id") }
         try await tx.execute(
             """
             UPDATE bookings SET state = 'cancelled', state_reason = '居民个人信息已删除 / resident data erased', notes = NULL,
@@ -118,6 +123,7 @@ public struct ResidentStore: Sendable {
             """)
         try await tx.execute("UPDATE call_marks SET note = NULL WHERE resident_id = \(id)")
         try await tx.execute("UPDATE booking_recurrences SET is_active = false, notes = NULL WHERE resident_id = \(id)")
+        return cancelledSlots
     }
 
     public func setPreference(_ p: ResidentPreference, communityID: ID<Community>, on tx: Connection) async throws {

@@ -97,14 +97,16 @@ public struct UserStore: Sendable {
             """) > 0
     }
 
-    /// Every role this scope can see, with the community's code and the team's name, for lists.
-    public func roleAssignments(on tx: Connection) async throws -> [RoleAssignment] {
+    /// Every role this scope can see (of one user when `user` is given), with the community's
+    /// code and the team's name, for lists.
+    public func roleAssignments(of user: ID<User>? = nil, on tx: Connection) async throws -> [RoleAssignment] {
         try await tx.query(
             """
             SELECT r.id, r.user_id, r.role, r.community_id, r.team_id, c.code, t.name AS team_name
             FROM user_roles r
             LEFT JOIN communities c ON c.id = r.community_id
             LEFT JOIN patrol_teams t ON t.id = r.team_id
+            WHERE \(user)::uuid IS NULL OR r.user_id = \(user)
             ORDER BY r.role, c.code NULLS FIRST
             """
         ).rows.map { row in

@@ -16,7 +16,10 @@ import UnixSignals
 /// the worker knows, and the heartbeat, in one `ServiceGroup` that stops gracefully on
 /// SIGTERM or SIGINT. `linli-worker` runs it; tests call it too.
 public func buildWorker(settings: LinliSettings, logger: Logger) throws -> ServiceGroup {
-    let pool = try settings.makePool(applicationName: "linli-worker", asApplication: true, logger: logger)
+    // The worker's sessions run as its own role, which cannot read residents' care notes.
+    var workerSettings = settings
+    workerSettings.databaseRole = settings.workerDatabaseRole
+    let pool = try workerSettings.makePool(applicationName: "linli-worker", asApplication: true, logger: logger)
     let store = Store(pool: pool)
     let worker = WorkerService(
         pool: pool,
@@ -51,6 +54,14 @@ func workerHandlers(
         ReminderPlanner.jobKind: ReminderSender(store: store, channels: channels, logger: logger).handler,
         Replies.replanKind: DeclineReplanner(store: store, logger: logger).handler,
         RosterSolving.jobKind: RosterSolving(store: store, logger: logger).handler(),
+        DailyScheduler.purgeRequestsKind: { _ in
+            let removed = try await store.transaction(.administrator()) { tx in
+                (try await IdempotencyStore().purgeExpired(on: tx), try await BookingDesk.purgeExpired(on: tx))
+            }
+            logger.info(
+                "purged expired idempotency keys and booking proposals",
+                metadata: ["keys": "\(removed.0)", "proposals": "\(removed.1)"])
+        },
         DailyScheduler.purgeSessionsKind: { _ in
             let removed = try await Sessions(store: store).purge(olderThanDays: 90)
             logger.info(
@@ -75,6 +86,8 @@ struct ChannelsService: Service {
 struct DailyScheduler: Service {
     /// Deletes sessions ended and sign-in attempts made more than 90 days ago.
     static let purgeSessionsKind = "maintenance.purge_sessions"
+    /// Deletes `Idempotency-Key`s past their 24 hours and booking-desk proposals expired unconfirmed.
+    static let purgeRequestsKind = "maintenance.purge_requests"
 
     let queue: JobQueue
     let logger: Logger
@@ -88,10 +101,10 @@ struct DailyScheduler: Service {
             do {
                 try await MaintenanceJobs.scheduleDailyPurge(queue: queue)
                 let day = LocalDate(Date(), in: .shanghai).description
-                try await queue.enqueue(
-                    NewJob(
-                        kind: Self.purgeSessionsKind, payload: Day(day: day), uniqueKey: "\(Self.purgeSessionsKind):\(day)",
-                        priority: -10))
+                for kind in [Self.purgeSessionsKind, Self.purgeRequestsKind] {
+                    try await queue.enqueue(
+                        NewJob(kind: kind, payload: Day(day: day), uniqueKey: "\(kind):\(day)", priority: -10))
+                }
             } catch {
                 logger.warning("cannot schedule maintenance jobs", metadata: ["error": "\(error)"])
             }

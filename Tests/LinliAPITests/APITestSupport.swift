@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import LinliAPI
+import LinliAccounts
 import LinliDatabase
 import LinliDomain
 import LinliSettings
@@ -12,24 +13,29 @@ import NIOCore
 import Prometheus
 import Testing
 
-/// The API over a fresh database holding the demo community (code `demo`).
+/// The API over a fresh database holding the demo community (code `demo`); the client given to
+/// `body` is signed in as a coordinator of `demo` by a bearer token (`SignedInClient`; its
+/// `base` is the anonymous client).
 enum APITest {
     static let volunteers = "/api/v1/communities/demo/volunteers"
     static let residents = "/api/v1/communities/demo/residents"
 
     static func withAPI(
-        maxBodyBytes: Int = 2 * 1024 * 1024,
+        maxBodyBytes: Int = 2 * 1024 * 1024, cookieSecure: Bool = false,
         _ body: @escaping @Sendable (any TestClientProtocol, ConnectionPool) async throws -> Void
     ) async throws {
         try await TestDatabase.withDatabase { pool, configuration in
             try await DemoData.load(pool: pool, migrationsDirectory: TestDatabase.migrationsDirectory)
             let settings = LinliSettings(
-                databaseURL: configuration.connectionString, httpPort: 0, httpMaxBodyBytes: maxBodyBytes)
+                databaseURL: configuration.connectionString, httpPort: 0, httpMaxBodyBytes: maxBodyBytes,
+                cookieSecure: cookieSecure)
             let dependencies = try APIDependencies.live(
                 settings: settings, metrics: PrometheusCollectorRegistry(), logger: TestDatabase.logger)
             let app = buildApplication(settings: settings, dependencies: dependencies, logger: TestDatabase.logger)
             do {
-                try await app.test(.router) { client in try await body(client, pool) }
+                try await app.test(.router) { client in
+                    try await body(try await SignedInClient.signIn(client, pool: pool), pool)
+                }
             } catch {
                 await dependencies.pool.shutdown()
                 throw error
@@ -92,5 +98,48 @@ func expectProblem(
     #expect(body.string["detail"]?.isEmpty == false, sourceLocation: sourceLocation)
     if let fields {
         #expect(body.errorFields == fields, "\(body.object)", sourceLocation: sourceLocation)
+    }
+}
+
+/// A test client signed in as a new user holding `role` in one community (or administrator), by
+/// an API token: every request gets `Authorization: Bearer <token>` unless it sets its own.
+/// Adopt it in a test that builds its own app with one line:
+/// `let client = try await SignedInClient.signIn(client, pool: pool, role: .deskStaff)`.
+struct SignedInClient: TestClientProtocol {
+    let base: any TestClientProtocol
+    let token: String
+    let user: User
+
+    var port: Int? { base.port }
+
+    func executeRequest(
+        uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?
+    ) async throws -> TestResponse {
+        var headers = headers
+        if headers[.authorization] == nil { headers[.authorization] = "Bearer \(token)" }
+        return try await base.executeRequest(uri: uri, method: method, headers: headers, body: body)
+    }
+
+    /// Creates the user (no password: it signs in only by the token) with `role` in the community
+    /// `community` (ignored for `.administrator`; a patrol leader leads `team`) and issues a token.
+    static func signIn(
+        _ client: any TestClientProtocol, pool: ConnectionPool, role: Role = .coordinator, community: String = "demo",
+        team: ID<PatrolTeam>? = nil
+    ) async throws -> SignedInClient {
+        let store = Store(pool: pool)
+        let user = User(
+            login: "t-\(role.rawValue.replacingOccurrences(of: "_", with: "-"))-\(UUID().uuidString.prefix(8).lowercased())",
+            displayName: "测试 \(role.rawValue)")
+        try await store.transaction(.administrator()) { tx in
+            let communityID = try await OrganisationStore().community(code: community, on: tx)?.id
+            try await UserStore().create(user, on: tx)
+            try await UserStore().grant(
+                RoleGrant(
+                    userID: user.id, role: role, communityID: role == .administrator ? nil : communityID,
+                    teamID: role == .patrolLeader ? team : nil),
+                on: tx)
+        }
+        let issued = try await Accounts(store: store).issueToken(login: user.login, label: "test")
+        return SignedInClient(base: (client as? SignedInClient)?.base ?? client, token: issued.token.value, user: user)
     }
 }

@@ -105,14 +105,16 @@ struct SettingsTests {
         #expect(settings.httpPort == 8080)
         #expect(settings.databaseURL == nil)
         #expect(settings.timeZone == "Asia/Shanghai")
+        #expect(settings.cookieSecure == false)
     }
 
     @Test("environment variables override defaults")
     func overrides() async throws {
         let settings = try await LinliSettings.load(environment: [
             "DATABASE_URL": "postgresql:///linli", "LINLI_HTTP_PORT": "9090", "LINLI_DATABASE_POOL_SIZE": "4",
-            "LINLI_LOG_LEVEL": "DEBUG",
+            "LINLI_LOG_LEVEL": "DEBUG", "LINLI_COOKIE_SECURE": "true",
         ])
+        #expect(settings.cookieSecure)
         #expect(settings.databaseURL == "postgresql:///linli")
         #expect(settings.httpPort == 9090)
         #expect(settings.databasePoolSize == 4)
@@ -134,6 +136,10 @@ struct SettingsTests {
             try await LinliSettings.load(environment: ["LINLI_LOG_LEVEL": "loud"])
         }
         #expect(level?.variable == "LINLI_LOG_LEVEL")
+        let secure = await #expect(throws: SettingsError.self) {
+            try await LinliSettings.load(environment: ["LINLI_COOKIE_SECURE": "maybe"])
+        }
+        #expect(secure?.variable == "LINLI_COOKIE_SECURE")
     }
 
     @Test("an environment file is read, and real variables win over it")

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import LinliAPI
 import LinliDatabase
 import LinliSettings
+import LinliStorage
 import LinliTestSupport
 import NIOCore
 import Prometheus
@@ -65,9 +66,18 @@ struct OpenAPIContractTests {
         }
     }
 
+    static func demoTeamID(_ pool: ConnectionPool) async throws -> String {
+        try await Store(pool: pool).transaction(.administrator()) { tx in
+            try await tx.query(
+                "SELECT t.id::text AS id FROM patrol_teams t JOIN communities c ON c.id = t.community_id WHERE c.code = 'demo' LIMIT 1"
+            )
+            .rows[0].decode("id", as: String.self)
+        }
+    }
+
     @Test("/openapi.yaml serves the file; request schemas list exactly the fields the server accepts")
     func documentAndRequestSchemas() async throws {
-        try await APITest.withAPI { client, _ in
+        try await APITest.withAPI { client, pool in
             try await client.execute(uri: "/openapi.yaml", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body) == Contract.shared.text)
@@ -85,6 +95,13 @@ struct OpenAPIContractTests {
                     [
                         "name": "合同测试", "sex": "female", "birth_year": 1940, "address": "一号楼", "phone": "13800002222",
                         "needs_call": true, "lives_alone": true, "care_needs": ["助浴"],
+                    ]
+                ),
+                (
+                    "StaffUserCreate", "/api/v1/communities/demo/users",
+                    [
+                        "login": "contract.test", "display_name": "合同测试", "password": "合同测试的密码0123", "role": "patrol_leader",
+                        "team_id": try await Self.demoTeamID(pool),
                     ]
                 ),
             ]

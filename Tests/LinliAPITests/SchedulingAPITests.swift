@@ -247,6 +247,17 @@ struct BookingsAPITests {
             ) { response async throws in
                 try expectProblem(response, .badRequest, code: "required", fields: ["windows[0].end"])
             }
+            // A year like 0012 is a slip, not a time the community's schedule can hold (found by schemathesis).
+            try await client.execute(
+                uri: uri, method: .post, headers: APITest.json,
+                body: ByteBuffer(
+                    string:
+                        #"{"resident_id": "\#(data.resident)", "service_type_id": "\#(data.mealDelivery)", "minutes": 30, "windows": [{"start": "0012-01-18T00:22:29Z", "end": "0026-09-07T16:08:08Z"}]}"#
+                )
+            ) { response async throws in
+                try expectProblem(
+                    response, .unprocessableContent, code: "validation_failed", fields: ["windows[0].start", "windows[0].end"])
+            }
             let location = try await client.execute(
                 uri: uri, method: .post, headers: APITest.json, body: body("2027-03-04T17:00:00+08:00")
             ) { response async throws in

@@ -85,6 +85,31 @@ struct CommandTests {
         }
     }
 
+    @Test("community messaging shows and changes quiet hours and the daily cap")
+    func communityMessaging() async throws {
+        try await TestDatabase.withDatabase { _, configuration in
+            let linli = Linli(databaseURL: configuration.connectionString)
+            #expect(try linli.run(["community", "create", "--code", "xingfuli", "--name", "幸福里社区"]).status == 0)
+            let shown = try linli.run(["community", "messaging", "xingfuli"])
+            #expect(shown.status == 0, "\(shown.errors)")
+            #expect(shown.output.contains("quiet hours 21:00–07:30, at most 6 reminders"))
+            let changed = try linli.run([
+                "community", "messaging", "xingfuli", "--quiet-hours", "22:15-06:45", "--daily-cap", "3",
+            ])
+            #expect(changed.status == 0, "\(changed.errors)")
+            let after = try linli.run(["community", "messaging", "xingfuli", "--json"])
+            #expect(after.output.contains("\"quietStartMinute\" : 1335"))
+            #expect(after.output.contains("\"dailyMessageCap\" : 3"))
+            let bad = try linli.run(["community", "messaging", "xingfuli", "--quiet-hours", "25:00-07:00"])
+            #expect(bad.status == 2)
+            #expect(bad.errors.contains("--quiet-hours must be two times HH:MM-HH:MM"))
+            let badCap = try linli.run(["community", "messaging", "xingfuli", "--daily-cap", "0"])
+            #expect(badCap.status == 2 && badCap.errors.contains("--daily-cap must be between 1 and 100"))
+            let kept = try linli.run(["community", "messaging", "xingfuli"])
+            #expect(kept.output.contains("quiet hours 22:15–06:45, at most 3 reminders"))
+        }
+    }
+
     @Test("doctor passes on a healthy installation and names what is wrong otherwise")
     func doctor() async throws {
         try await TestDatabase.withDatabase { pool, configuration in

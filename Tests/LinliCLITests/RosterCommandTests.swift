@@ -54,6 +54,20 @@ struct RosterCommandTests {
             let again = try linli.run(["roster", "publish"] + target + ["--version", "1"])
             #expect(again.status == 1 && again.errors.contains("already published"))
 
+            // --queue: the run and its roster.solve job exist for a worker; nothing is solved here.
+            let queued = try linli.run(["roster", "solve"] + target + ["--seconds", "2", "--queue"])
+            #expect(queued.status == 0, "\(queued.errors)")
+            #expect(queued.output.contains("queued for linli-worker: run "))
+            let pending = try await pool.query(
+                """
+                SELECT count(*) AS n FROM roster_solve_runs r JOIN jobs j ON j.id = r.job_id
+                WHERE r.state = 'queued' AND j.state = 'pending' AND j.kind = 'roster.solve'
+                """
+            ).rows[0].decode("n", as: Int.self)
+            #expect(pending == 1)
+            let both = try linli.run(["roster", "solve"] + target + ["--queue", "--publish"])
+            #expect(both.status == 2 && both.errors.contains("--queue"))
+
             let help = try linli.run(["roster", "solve", "--help"])
             #expect(help.status == 0 && help.output.contains("linli roster solve --community demo --week 2026-W48"))
         }

@@ -1,6 +1,7 @@
 import Foundation
 import LinliAccounts
 import LinliDatabase
+import LinliDomain
 import LinliStorage
 import LinliTestSupport
 import Testing
@@ -20,6 +21,37 @@ struct UserCommandTests {
         struct Role: Decodable, Equatable {
             var role: String
             var community: String?
+        }
+    }
+
+    @Test("totp: enrol prints a secret and link, a first code confirms it, a used code is refused, removal needs --yes")
+    func secondFactor() async throws {
+        try await TestDatabase.withDatabase { pool, configuration in
+            let linli = Linli(databaseURL: configuration.connectionString)
+            #expect(
+                try linli.run(["user", "create", "root", "--name", "管理员", "--role", "administrator"], input: Self.password).status
+                    == 0)
+            let enrolled = try linli.run(["user", "totp", "root"])
+            #expect(enrolled.status == 0, "\(enrolled.errors)")
+            let secretLine = try #require(enrolled.output.split(separator: "\n").first { $0.hasPrefix("secret:") })
+            let totp = try #require(
+                TOTP(base32Secret: String(secretLine.dropFirst("secret:".count)).trimmingCharacters(in: .whitespaces)))
+            #expect(enrolled.output.contains("link:    otpauth://totp/"))
+            let code = totp.code(step: totp.step(at: Date()))
+            let confirmed = try linli.run(["user", "totp", "root", "--confirm", code])
+            #expect(confirmed.status == 0, "\(confirmed.errors)")
+            #expect(confirmed.output.contains("is confirmed"))
+            let again = try linli.run(["user", "totp", "root", "--confirm", code])
+            #expect(again.status == 1)
+            #expect(again.errors.contains("验证码不对") && again.errors.contains("or was used already"))
+            let user = try await Accounts(store: Store(pool: pool)).user(login: "root")
+            #expect(try await SecondFactors(store: Store(pool: pool)).isRequired(for: user.id))
+            #expect(try linli.run(["user", "totp", "root", "--confirm", "12"]).status == 2)
+            let unconfirmed = try linli.run(["user", "totp", "root", "--remove"])
+            #expect(unconfirmed.status != 0)
+            let removed = try linli.run(["user", "totp", "root", "--remove", "--yes"])
+            #expect(removed.status == 0 && removed.output.contains("removed the second factor of root"))
+            #expect(try await SecondFactors(store: Store(pool: pool)).isRequired(for: user.id) == false)
         }
     }
 

@@ -48,16 +48,22 @@ struct ReminderWorld {
     ) async throws -> (Slot, Roster, PlanSummary) {
         let start = Date().addingTimeInterval(hours * 3600).rounded(toMinutes: 1)
         let slot = try await world.slot(start, service: service)
-        let (roster, summary) = try await world.tx { tx in
+        let (roster, summary) = try await publish(slot, volunteers: volunteers)
+        return (slot, roster, summary)
+    }
+
+    /// Publishes a roster of `slot`'s week with the given volunteers on it.
+    @discardableResult
+    func publish(_ slot: Slot, volunteers: [ID<Volunteer>]) async throws -> (Roster, PlanSummary) {
+        try await world.tx { tx in
             let draft = try await RosterStore().createDraft(
-                community: world.community, week: LocalDate(start, in: .shanghai).weekStart, on: tx)
+                community: world.community, week: LocalDate(slot.start, in: .shanghai).weekStart, on: tx)
             for volunteer in volunteers {
                 try await AssignmentStore().assign(
                     Assignment(rosterID: draft.id, slotID: slot.id, volunteerID: volunteer), on: tx)
             }
             return try await planner.publish(draft.id, on: tx)
         }
-        return (slot, roster, summary)
     }
 
     /// A one-hour home visit for the world's resident, scheduled on a slot of its own.
@@ -262,13 +268,7 @@ extension Date {
             try await world.admin.execute("UPDATE residents SET phone = '13700001234' WHERE id = \(world.resident)")
             let start = Date().addingTimeInterval(3600).rounded(toMinutes: 1)
             let (slot, _) = try await r.scheduledVisit(at: start)
-            try await world.tx { tx in
-                let draft = try await RosterStore().createDraft(
-                    community: world.community, week: LocalDate(start, in: .shanghai).weekStart, on: tx)
-                try await AssignmentStore().assign(
-                    Assignment(rosterID: draft.id, slotID: slot.id, volunteerID: world.volunteers[0]), on: tx)
-                try await r.planner.publish(draft.id, on: tx)
-            }
+            try await r.publish(slot, volunteers: [world.volunteers[0]])
             for job in try await r.claimAll() { #expect(try await r.sender.send(job) == .sent(channel: .outbox)) }
             let messages = try await r.messages()
             let toResident = try #require(messages.first { $0.audience == .resident })
@@ -276,11 +276,32 @@ extension Date {
             #expect(toResident.address == "13700001234")
             let toVolunteer = try #require(messages.first { $0.audience == .volunteer })
             #expect(toVolunteer.body.contains("为王秀英上门陪聊"))
-            try await world.tx { tx in try await ResidentStore().erase(world.resident, on: tx) }
+            _ = try await world.tx { tx in try await ResidentStore().erase(world.resident, on: tx) }
             for message in try await r.messages() {
                 #expect(!message.body.contains("王秀英"))
                 #expect(message.address == nil)
             }
+        }
+    }
+
+    @Test func erasingAResidentCancelsTheRemindersOfTheirVisits() async throws {
+        try await SchedulingWorld.with { world in
+            let r = ReminderWorld(world)
+            try await r.quietHoursAway()
+            let start = Date().addingTimeInterval(2 * 86_400).rounded(toMinutes: 1)
+            let (slot, _) = try await r.scheduledVisit(at: start)
+            try await r.publish(slot, volunteers: [world.volunteers[0]])
+            func pendingReminders() async throws -> Int {
+                let subject = "slot:\(slot.id)"
+                return try await world.admin.query(
+                    "SELECT count(*) AS n FROM jobs WHERE state = 'pending' AND subject = \(subject)"
+                ).rows.first?.decode("n", as: Int.self) ?? -1
+            }
+            let before = try await pendingReminders()
+            #expect(before > 0)
+            let summary = try await world.tx { tx in try await r.planner.eraseResident(world.resident, on: tx) }
+            #expect(summary.cancelledJobs == before)
+            #expect(try await pendingReminders() == 0)
         }
     }
 

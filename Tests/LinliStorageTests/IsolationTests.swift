@@ -38,6 +38,42 @@ struct IsolationTests {
         }
     }
 
+    @Test("a community's own scope may change its reminder rules but not its identity, nor another community's rules")
+    func communitySettings() async throws {
+        try await TestDatabase.withDatabase { _, configuration in
+            let world = try await TwoCommunities.make(configuration)
+            let organisation = OrganisationStore()
+            let quieter = MessagingRules(quietStartMinute: 20 * 60, quietEndMinute: 8 * 60, dailyMessageCap: 2)
+            try await world.store.transaction(.community(world.a.id)) { tx async throws in
+                try await organisation.setMessagingRules(quieter, community: world.a.id, on: tx)
+            }
+            let stored = try await world.store.transaction(.administrator()) { tx in
+                (
+                    try await organisation.messagingRules(world.a.id, on: tx),
+                    try await organisation.messagingRules(world.b.id, on: tx)
+                )
+            }
+            #expect(stored.0 == quieter)
+            #expect(stored.1.dailyMessageCap == 6)
+            let rename = await #expect(throws: StorageError.self) {
+                try await world.store.transaction(.community(world.a.id)) { tx async throws in
+                    try await tx.execute("UPDATE communities SET name = '改名社区' WHERE id = \(world.a.id)")
+                }
+            }
+            #expect(rename?.code == .forbidden)
+            let other = await #expect(throws: StorageError.self) {
+                try await world.store.transaction(.community(world.a.id)) { tx async throws in
+                    try await organisation.setMessagingRules(quieter, community: world.b.id, on: tx)
+                }
+            }
+            #expect(other?.code == .notFound)
+            try await world.store.transaction(.administrator()) { tx async throws in
+                try await tx.execute("UPDATE communities SET name = '安和新社区' WHERE id = \(world.a.id)")
+            }
+            await world.close()
+        }
+    }
+
     /// Loads the demo community (A) and a second community (B), then checks, table by table,
     /// that B's scope can neither read, change nor delete A's rows, even when a query asks for
     /// them by community_id, and that A's scope still sees them.

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# API fuzzing (issues #6 and #9): schemathesis (from PyPI) generates requests from the served
+# /openapi.yaml — valid ones, edge cases and schema-violating ones, plus stateful sequences that
+# follow the document's links — against a linli-server on the demo data, and fails when any
+# answer is a 5xx, has a status the document does not list for the operation, a content type or
+# headers it does not declare, or a body that breaks its schema.
+#
+#   Benchmarks/api-fuzz.sh                    short profile (CI, about a minute): 25 examples per operation
+#   Benchmarks/api-fuzz.sh --profile long     300 examples per operation (several minutes)
+#   … --seed N                                repeat a run's generated requests
+#   … --keep                                  keep the work folder (server log, schemathesis report)
+#   LINLI_FUZZ_BIN=DIR                        use linli and linli-server from DIR (default .build/debug)
+#
+# It needs a PostgreSQL: the one named by PGHOST/PGPORT/PGUSER when set (deploy/test.sh's
+# throwaway cluster; a database of its own is created and dropped), else a throwaway cluster of
+# its own. schemathesis is installed into a virtual environment under ~/.cache/linli (offline:
+# exit status 3 and a message saying so).
+set -euo pipefail
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+cd "$ROOT"
+say() { printf '==> api-fuzz: %s\n' "$*" >&2; }
+
+PROFILE=short SEED="" KEEP=0
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+    --profile) PROFILE="${2:?--profile needs short or long}"; shift 2 ;;
+    --seed) SEED="${2:?--seed needs a number}"; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    *) echo "unknown argument: $1 (see the comment at the top of $0)" >&2; exit 2 ;;
+    esac
+done
+case "$PROFILE" in
+short) EXAMPLES=25 ;;
+long) EXAMPLES=300 ;;
+*) echo "--profile must be short or long, not '$PROFILE'" >&2; exit 2 ;;
+esac
+
+BIN="${LINLI_FUZZ_BIN:-$ROOT/.build/debug}"
+if [[ ! -x "$BIN/linli" || ! -x "$BIN/linli-server" ]]; then
+    [[ -z "${LINLI_FUZZ_BIN:-}" ]] || { echo "no linli and linli-server in $BIN" >&2; exit 1; }
+    say "building linli and linli-server (debug)"
+    swift build >&2
+fi
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+WORK="$(mktemp -d /tmp/linli-fuzz.XXXXXX)"
+chmod 755 "$WORK"
+SERVER_PID="" OWN_CLUSTER=0 DB="linli_fuzz_$$"
+cleanup() {
+    local status=$?
+    [[ -z "$SERVER_PID" ]] || { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
+    if [[ $OWN_CLUSTER == 1 ]]; then
+        LINLI_PG_DIR="$WORK/postgres" "$ROOT/deploy/local-postgres.sh" destroy >/dev/null 2>&1 || true
+    else
+        psql -d postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+    fi
+    if [[ $KEEP == 1 ]]; then echo "work folder kept: $WORK" >&2; else rm -rf "$WORK"; fi
+    exit "$status"
+}
+trap cleanup EXIT INT TERM
+
+# schemathesis, in a virtual environment kept between runs.
+VENV="${XDG_CACHE_HOME:-$HOME/.cache}/linli/schemathesis-venv"
+if ! "$VENV/bin/schemathesis" --version >/dev/null 2>&1; then
+    say "installing schemathesis into $VENV"
+    mkdir -p "$(dirname "$VENV")"
+    if ! { python3 -m venv "$VENV" && "$VENV/bin/python3" -m pip install --quiet --disable-pip-version-check \
+        'schemathesis>=4,<5'; } >"$WORK/pip.log" 2>&1; then
+        tail -n 3 "$WORK/pip.log" >&2 || true
+        say "could not install schemathesis from PyPI (offline?); the API fuzz run did not happen"
+        exit 3
+    fi
+fi
+
+if [[ -z "${PGHOST:-}" ]]; then
+    OWN_CLUSTER=1
+    export LINLI_PG_DIR="$WORK/postgres" LINLI_PG_PORT="$(free_port)" LINLI_PG_DB=postgres LINLI_PG_THROWAWAY=1
+    "$ROOT/deploy/local-postgres.sh" start >/dev/null
+    eval "$("$ROOT/deploy/local-postgres.sh" env)"
+fi
+unset DATABASE_URL
+psql -d postgres -qc "CREATE DATABASE $DB" >/dev/null
+export PGDATABASE="$DB"
+
+"$BIN/linli" migrate >/dev/null
+"$BIN/linli" demo load >/dev/null
+# An administrator's bearer token: the run reaches every operation as a signed-in script would.
+head -c 24 /dev/urandom | base64 | tr -d '/+=' | sed 's/$/-Aa1/' >"$WORK/password"
+"$BIN/linli" user create fuzz.admin --name 模糊测试 --role administrator <"$WORK/password" >/dev/null
+TOKEN="$("$BIN/linli" user token fuzz.admin --days 1 --label "api fuzz run")"
+
+PORT="$(free_port)"
+LINLI_HTTP_PORT="$PORT" LINLI_REPLY_WEBHOOK_SECRET="$(head -c 32 /dev/urandom | base64)" \
+    "$BIN/linli-server" >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$WORK/server.log" >&2; echo "linli-server exited" >&2; exit 1; }
+    sleep 0.2
+done
+
+# Path parameters the generator cannot guess: the demo community. Everything else it makes up.
+# The bearer scheme only: a made-up session cookie next to the token would be refused (401).
+cat >"$WORK/schemathesis.toml" <<TOML
+[auth.openapi.bearer]
+bearer = "\${LINLI_FUZZ_TOKEN}"
+[parameters]
+"path.code" = "demo"
+TOML
+
+say "profile $PROFILE: $EXAMPLES examples per operation against http://127.0.0.1:$PORT"
+set +e
+LINLI_FUZZ_TOKEN="$TOKEN" "$VENV/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run \
+    "http://127.0.0.1:$PORT/openapi.yaml" --url "http://127.0.0.1:$PORT" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
+    --max-examples "$EXAMPLES" --workers 2 --no-color ${SEED:+--seed "$SEED"} >"$WORK/schemathesis.out" 2>&1
+status=$?
+set -e
+# The summary and any failures; the per-operation progress lines are noise here.
+sed -n '/FAILURES\|SUMMARY/,$p' "$WORK/schemathesis.out" | grep -v '^[[:space:]]*$' | grep -v '💡\|No links point\|^  - ' >&2 || true
+if [[ $status -ne 0 ]]; then
+    grep -E '"status":5[0-9][0-9]| error ' "$WORK/server.log" | tail -n 10 >&2 || true
+    say "FAILED (exit $status); repeat with --seed from the summary above, --keep for the logs"
+    exit 1
+fi
+say "passed: no 5xx and no answer outside the document"

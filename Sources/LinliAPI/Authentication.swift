@@ -1,0 +1,238 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LinliAccounts
+import LinliDomain
+import LinliStorage
+import Logging
+import NIOCore
+
+/// Signs in every request of the routes behind it: the `linli_session` cookie (browsers) or
+/// `Authorization: Bearer …` (scripts, `linli user token`). Without a live session or token:
+/// 401. Unsafe methods signed in by the cookie must also carry the session's CSRF token in
+/// `X-CSRF-Token` (403 otherwise); bearer requests cannot be forged by another site and need none.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+    let authenticator: Authenticator
+
+    static let cookieName = "linli_session"
+    // Constant, valid header name.
+    // swift-format-ignore: NeverForceUnwrap
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+
+    func handle(
+        _ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response
+    ) async throws -> Response {
+        guard let credential = Self.credential(of: request),
+            let user = try await authenticator.authenticate(token: credential.token)
+        else { throw Problem.unauthenticated }
+        if credential.kind == .cookie, !Self.isSafe(request.method),
+            !CSRFToken.matches(request.headers[Self.csrfHeader], session: credential.token)
+        {
+            throw Problem.csrfFailed
+        }
+        var context = context
+        context.user = user
+        context.credential = credential
+        context.logger[metadataKey: "user"] = .string(user.user.login)
+        return try await next(request, context)
+    }
+
+    /// The bearer token if there is one (it wins), else the session cookie.
+    static func credential(of request: Request) -> Credential? {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+            return Credential(kind: .bearer, token: parts[1].trimmingCharacters(in: .whitespaces))
+        }
+        return request.cookies[cookieName].map { Credential(kind: .cookie, token: $0.value) }
+    }
+
+    static func isSafe(_ method: HTTPRequest.Method) -> Bool {
+        [.get, .head, .options, .trace].contains(method)
+    }
+}
+
+/// For the web pages that come later: whether a form's `csrf_token` field (or the
+/// `X-CSRF-Token` header) matches the session of a request signed in by the cookie. Requests
+/// signed in by a bearer token pass.
+public func csrfTokenIsValid(formField: String?, request: Request, context: APIRequestContext) -> Bool {
+    guard let credential = context.credential else { return false }
+    guard credential.kind == .cookie else { return true }
+    return CSRFToken.matches(formField ?? request.headers[AuthenticationMiddleware.csrfHeader], session: credential.token)
+}
+
+extension Problem {
+    static var unauthenticated: Problem {
+        var headers = HTTPFields()
+        headers[.wwwAuthenticate] = #"Bearer realm="linli""#
+        return Problem(
+            .unauthorized, code: "unauthenticated",
+            detail: .init("请先登录（会话已失效或令牌无效）", "Sign in first (the session has ended or the token is not valid)"),
+            headers: headers)
+    }
+
+    static let csrfFailed = Problem(
+        .forbidden, code: "csrf_failed",
+        detail: .init(
+            "缺少或错误的 X-CSRF-Token（登录时返回的 csrf_token）",
+            "X-CSRF-Token is missing or wrong (send the csrf_token returned at sign-in)"))
+
+    static let invalidCredentials = Problem(
+        .unauthorized, code: "invalid_credentials",
+        detail: .init("用户名或密码不正确，或账号已停用", "Wrong login or password, or the account is disabled"))
+
+    /// An `AccountError` of sign-in or administration in HTTP terms.
+    static func account(_ error: AccountError) -> Problem {
+        let text = LocalizedText(error.zh, error.en)
+        switch error.code {
+        case .invalidCredentials: return invalidCredentials
+        case .secondFactorRequired:
+            return Problem(
+                .unauthorized, code: "second_factor_required", detail: text,
+                errors: [FieldProblem(field: "code", code: "required", message: text)])
+        case .throttled:
+            var headers = HTTPFields()
+            let seconds = error.retryAfter.map { Int($0.components.seconds) } ?? 60
+            headers[.retryAfter] = String(max(1, seconds))
+            return Problem(.tooManyRequests, code: "throttled", detail: text, headers: headers)
+        case .invalidPassword:
+            return Problem(
+                .unprocessableContent, code: "invalid_password", detail: text,
+                errors: [FieldProblem(field: "password", code: "invalid_password", message: text)])
+        case .notFound: return Problem(.notFound, code: "not_found", detail: text)
+        case .invalidInput: return Problem(.unprocessableContent, code: "invalid_value", detail: text)
+        default: return internalError
+        }
+    }
+}
+
+/// `/api/v1/session` (sign in, sign out) and `/api/v1/me`.
+struct SessionController: Sendable {
+    let authenticator: Authenticator
+    let store: Store
+    let cookieSecure: Bool
+    let maxBodyBytes: Int
+
+    /// The public route: signing in.
+    func addPublicRoutes(to router: Router<APIRequestContext>) {
+        router.post("/api/v1/session") { request, context in try await signIn(request, context) }
+    }
+
+    /// The routes behind `AuthenticationMiddleware`.
+    func addRoutes(to group: RouterGroup<APIRequestContext>) {
+        group.delete("session") { request, context in try await signOut(request, context) }
+        group.get("me") { request, context in try await me(request, context) }
+    }
+
+    struct SignIn: KnownFields {
+        let login: String
+        let password: String
+        /// The authenticator app's code, for accounts with a second factor.
+        let code: String?
+        static var fieldNames: Set<String> { ["login", "password", "code"] }
+    }
+
+    /// The signed-in user, their roles and (for a browser session) the CSRF token.
+    struct Body: Encodable {
+        struct UserBody: Encodable {
+            let id: String
+            let login: String
+            let displayName: String
+            let locale: String
+            enum CodingKeys: String, CodingKey {
+                case id, login, locale
+                case displayName = "display_name"
+            }
+        }
+        struct RoleBody: Encodable {
+            let role: String
+            let community: String?
+            let teamID: String?
+            enum CodingKeys: String, CodingKey {
+                case role, community
+                case teamID = "team_id"
+            }
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(role, forKey: .role)
+                try c.encode(community, forKey: .community)
+                try c.encode(teamID, forKey: .teamID)
+            }
+        }
+        let user: UserBody
+        let roles: [RoleBody]
+        let csrfToken: String?
+        let expiresAt: String
+        enum CodingKeys: String, CodingKey {
+            case user, roles
+            case csrfToken = "csrf_token"
+            case expiresAt = "expires_at"
+        }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(user, forKey: .user)
+            try c.encode(roles, forKey: .roles)
+            try c.encode(csrfToken, forKey: .csrfToken)
+            try c.encode(expiresAt, forKey: .expiresAt)
+        }
+    }
+
+    func body(_ user: AuthenticatedUser, credential: Credential) async throws -> Body {
+        let assignments = try await store.transaction(.administrator()) { tx in
+            try await UserStore().roleAssignments(of: user.user.id, on: tx)
+        }
+        let formatter = ISO8601DateFormatter()
+        return Body(
+            user: .init(
+                id: user.user.id.description, login: user.user.login, displayName: user.user.displayName,
+                locale: user.user.locale),
+            roles: assignments.map {
+                .init(role: $0.grant.role.rawValue, community: $0.communityCode, teamID: $0.grant.teamID?.description)
+            },
+            csrfToken: credential.kind == .cookie ? CSRFToken.token(for: credential.token) : nil,
+            expiresAt: formatter.string(from: user.session.expiresAt))
+    }
+
+    func signIn(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let body = try await JSONBody.read(SignIn.self, from: request, maxBytes: maxBodyBytes)
+        var validation = Validation()
+        validation.name("login", body.login, max: 100)
+        validation.text("password", body.password, max: 1024)
+        validation.text("code", body.code, max: 12)
+        try validation.check()
+        let issued: IssuedSession
+        do {
+            issued = try await authenticator.login(
+                login: body.login, password: body.password, code: body.code, from: context.clientAddress)
+        } catch let error as AccountError {
+            throw Problem.account(error)
+        }
+        let credential = Credential(kind: .cookie, token: issued.token.value)
+        var response = try jsonResponse(try await self.body(issued.authenticated, credential: credential), status: .created)
+        let lifetime = Int(issued.authenticated.session.expiresAt.timeIntervalSinceNow.rounded(.down))
+        response.setCookie(
+            Cookie(
+                name: AuthenticationMiddleware.cookieName, value: issued.token.value, maxAge: max(0, lifetime), path: "/",
+                secure: cookieSecure, httpOnly: true, sameSite: .strict))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    func signOut(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        if let credential = context.credential { try await authenticator.logout(token: credential.token) }
+        var response = Response(status: .noContent)
+        response.setCookie(
+            Cookie(
+                name: AuthenticationMiddleware.cookieName, value: "", maxAge: 0, path: "/", secure: cookieSecure,
+                httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    func me(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        guard let user = context.user, let credential = context.credential else { throw Problem.unauthenticated }
+        var response = try jsonResponse(try await body(user, credential: credential))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+}

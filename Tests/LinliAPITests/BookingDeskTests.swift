@@ -1,0 +1,348 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LinliAccounts
+import LinliDatabase
+import LinliDomain
+import LinliReminders
+import LinliSettings
+import LinliStorage
+import LinliTestSupport
+import LinliWorker
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+@testable import LinliAPI
+
+/// Every request of these tests goes through here, so that adding sign-in is one line.
+@discardableResult
+func send(
+    _ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, json: [String: Any]? = nil,
+    headers: [HTTPField.Name: String] = [:]
+) async throws -> TestResponse {
+    var fields = APITest.headers(headers)
+    var body: ByteBuffer?
+    if let json {
+        fields[.contentType] = "application/json"
+        body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]))
+    }
+    return try await client.execute(uri: uri, method: method, headers: fields, body: body)
+}
+
+/// The desk's world in the demo community, in week 2027-W10 (Monday 8 March 2027): the demo's
+/// volunteers retired; 王芳 (female) and 李强 (male), both free 08:00–20:00 every day; 王芳 on a
+/// library duty on Tuesday 9 March 09:00–11:00 in the published roster; 张奶奶 (female); a
+/// home visit `desk_care` (60 minutes, same sex as the resident) besides the demo's meal delivery.
+struct DeskWorld: Sendable {
+    static let base = "/api/v1/communities/demo"
+    static let proposals = base + "/bookings/proposals"
+    static let week = SchedulingTime.date("2027-03-08")
+
+    let community: ID<Community>
+    let fang: ID<Volunteer>
+    let qiang: ID<Volunteer>
+    let resident: ID<Resident>
+    let meals: ID<ServiceType>
+    let care: ID<ServiceType>
+    let library: ID<ServiceType>
+    let roster: ID<Roster>
+
+    static func make(_ pool: ConnectionPool) async throws -> DeskWorld {
+        let community = try await APITest.demoID(pool)
+        return try await Store(pool: pool).transaction(.community(community)) { tx in
+            try await tx.execute("UPDATE volunteers SET is_active = false, deactivated_at = now()")
+            func service(_ code: String) async throws -> ID<ServiceType> {
+                try #require(try await tx.query("SELECT id FROM service_types WHERE code = \(code)").rows.first?.decode("id"))
+            }
+            let everyDay = (1...7).map { AvailabilityWindow(weekday: $0, startMinute: 8 * 60, endMinute: 20 * 60) }
+            var ids: [ID<Volunteer>] = []
+            for (name, sex, phone) in [("王芳", Sex.female, "13900000001"), ("李强", Sex.male, "13900000002")] {
+                let v = Volunteer(communityID: community, name: name, phone: phone, sex: sex)
+                try await VolunteerStore().create(v, on: tx)
+                try await VolunteerStore().setAvailability(everyDay, of: v.id, communityID: community, on: tx)
+                ids.append(v.id)
+            }
+            let resident = Resident(communityID: community, name: "张奶奶", sex: .female)
+            try await ResidentStore().create(resident, on: tx)
+            let care = ServiceType(
+                communityID: community, code: "desk_care", nameZh: "上门照护", nameEn: "Home care", kind: .homeVisit,
+                defaultMinutes: 60, sameSexAsResident: true, priority: 70)
+            try await ServiceTypeStore().create(care, on: tx)
+            let library = try await service("library_duty")
+            let duty = Slot(
+                communityID: community, serviceTypeID: library, start: SchedulingTime.at("2027-03-09", 9),
+                end: SchedulingTime.at("2027-03-09", 11), headcountMin: 1, headcountMax: 2)
+            try await SlotStore().create(duty, on: tx)
+            let roster = try await RosterStore().createDraft(community: community, week: week, on: tx)
+            try await AssignmentStore().assign(
+                Assignment(rosterID: roster.id, slotID: duty.id, volunteerID: ids[0]), on: tx)
+            try await ReminderPlanner().publish(roster.id, on: tx)
+            return DeskWorld(
+                community: community, fang: ids[0], qiang: ids[1], resident: resident.id,
+                meals: try await service("meal_delivery"), care: care.id, library: library, roster: roster.id)
+        }
+    }
+
+    func ask(_ service: ID<ServiceType>, _ day: String, from: (Int, Int), to: (Int, Int)) -> [String: Any] {
+        [
+            "resident_id": resident.description, "service_type_id": service.description,
+            "windows": [
+                ["start": "\(day)T\(Self.clock(from))+08:00", "end": "\(day)T\(Self.clock(to))+08:00"]
+            ],
+        ]
+    }
+
+    static func clock(_ t: (Int, Int)) -> String { String(format: "%02d:%02d:00", t.0, t.1) }
+
+    static func time(_ text: Any?) throws -> Date {
+        let string = try #require(text as? String)
+        return try #require(APITime.parse(string))
+    }
+
+    static func names(_ visit: Any?) -> [String] {
+        ((visit as? [String: Any])?["volunteers"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+    }
+
+    static func count(_ pool: ConnectionPool, _ sql: SQLQuery) async throws -> Int {
+        try await pool.query(sql).rows[0].decode("n")
+    }
+}
+
+@Suite("Booking desk and Idempotency-Key")
+struct BookingDeskTests {
+    @Test("a proposal is a concrete visit inside the window, with volunteers by name")
+    func proposalInsideWindow() async throws {
+        try await APITest.withAPI { client, pool in
+            let world = try await DeskWorld.make(pool)
+            let response = try await send(
+                client, .post, DeskWorld.proposals, json: world.ask(world.meals, "2027-03-10", from: (9, 0), to: (12, 0)))
+            #expect(response.status == .created, "\(String(buffer: response.body))")
+            let body = try JSONValue(response.body)
+            #expect(body.string["status"] == "proposed")
+            let visit = try #require(body["visit"] as? [String: Any])
+            let start = try DeskWorld.time(visit["starts_at"]), end = try DeskWorld.time(visit["ends_at"])
+            #expect(start >= SchedulingTime.at("2027-03-10", 9) && end <= SchedulingTime.at("2027-03-10", 12))
+            #expect(end.timeIntervalSince(start) == 30 * 60)
+            #expect((visit["starts_at"] as? String)?.hasSuffix("+08:00") == true)
+            let names = DeskWorld.names(visit)
+            #expect(names.count == 1 && ["王芳", "李强"].contains(names[0]))
+            #expect(Set(((visit["volunteers"] as? [[String: Any]]) ?? []).flatMap(\.keys)) == ["name"])
+            #expect(body.string["confirm"]?.hasSuffix("/confirm") == true)
+            #expect(!(body["alternatives"] as? [Any] ?? []).isEmpty)
+        }
+    }
+
+    @Test("a proposal keeps clear of a published assignment and keeps the same-sex rule")
+    func proposalRespectsClashAndSameSex() async throws {
+        try await APITest.withAPI { client, pool in
+            let world = try await DeskWorld.make(pool)
+            // 王芳 is on library duty 09:00–11:00; 李强 is a man and the resident a woman.
+            let response = try await send(
+                client, .post, DeskWorld.proposals, json: world.ask(world.care, "2027-03-09", from: (9, 0), to: (14, 0)))
+            #expect(response.status == .created, "\(String(buffer: response.body))")
+            let body = try JSONValue(response.body)
+            #expect(DeskWorld.names(body["visit"]) == ["王芳"])
+            let start = try DeskWorld.time((body["visit"] as? [String: Any])?["starts_at"])
+            #expect(start >= SchedulingTime.at("2027-03-09", 11))
+            for alternative in body["alternatives"] as? [[String: Any]] ?? [] {
+                #expect(DeskWorld.names(alternative) == ["王芳"])
+                #expect(try DeskWorld.time(alternative["starts_at"]) >= SchedulingTime.at("2027-03-09", 11))
+            }
+        }
+    }
+
+    @Test("when nothing fits, the reasons in zh-CN and en and the nearest alternatives")
+    func nothingFits() async throws {
+        try await APITest.withAPI { client, pool in
+            let world = try await DeskWorld.make(pool)
+            let response = try await send(
+                client, .post, DeskWorld.proposals, json: world.ask(world.care, "2027-03-09", from: (9, 0), to: (10, 30)))
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            let body = try JSONValue(response.body)
+            #expect(body.string["status"] == "nothing_fits")
+            #expect(body["visit"] is NSNull && body["id"] is NSNull)
+            let reasons = try #require(body["reasons"] as? [[String: String]])
+            let zh = try #require(reasons.first?["zh"]), en = try #require(reasons.first?["en"])
+            #expect(zh.contains("李强") && zh.contains("同性别") && zh.contains("王芳"), "\(zh)")
+            #expect(en.contains("李强") && en.contains("same sex") && en.contains("busy"), "\(en)")
+            let alternatives = try #require(body["alternatives"] as? [[String: Any]])
+            #expect(!alternatives.isEmpty)
+            for alternative in alternatives {
+                let start = try DeskWorld.time(alternative["starts_at"])
+                #expect(start >= SchedulingTime.at("2027-03-09", 11) || start < SchedulingTime.at("2027-03-09", 9))
+                #expect(DeskWorld.names(alternative) == ["王芳"])
+            }
+        }
+    }
+
+    @Test("confirming writes the booking, its slot, the assignment and the reminder jobs; a second confirm is refused")
+    func confirmCreatesEverything() async throws {
+        try await APITest.withAPI { client, pool in
+            let world = try await DeskWorld.make(pool)
+            let proposed = try JSONValue(
+                try await send(
+                    client, .post, DeskWorld.proposals,
+                    json: world.ask(world.meals, "2027-03-10", from: (9, 0), to: (12, 0))
+                )
+                .body)
+            let confirm = try #require(proposed.string["confirm"])
+            let response = try await send(client, .post, confirm, headers: [IdempotencyMiddleware.header: "confirm-1"])
+            #expect(response.status == .created, "\(String(buffer: response.body))")
+            let body = try JSONValue(response.body)
+            let booking = try #require(body["booking"] as? [String: Any])
+            #expect(booking["state"] as? String == "scheduled")
+            let slotText = try #require(body.string["slot_id"])
+            let slot = try #require(ID<Slot>(uuidString: slotText))
+            #expect(booking["slot_id"] as? String == slot.description)
+            #expect(DeskWorld.names(body.object) == DeskWorld.names(proposed["visit"]))
+            #expect(body.string["starts_at"] == (proposed["visit"] as? [String: Any])?["starts_at"] as? String)
+            #expect(response.headers[.location]?.hasSuffix("/bookings/\(booking["id"] as? String ?? "")") == true)
+            let live = try await DeskWorld.count(
+                pool, "SELECT count(*) AS n FROM assignments WHERE slot_id = \(slot) AND is_live AND roster_id = \(world.roster)")
+            #expect(live == 1)
+            let reminders = try await SchedulingData.pendingReminders(pool, slot: slot)
+            #expect(!reminders.isEmpty)
+            #expect(body["reminders_queued"] as? Int == reminders.count)
+            // The same request again with its key replays the answer; without, it is refused.
+            let replay = try await send(client, .post, confirm, headers: [IdempotencyMiddleware.header: "confirm-1"])
+            #expect(replay.status == .created)
+            #expect(replay.headers[IdempotencyMiddleware.replayed] == "true")
+            #expect(String(buffer: replay.body) == String(buffer: response.body))
+            try expectProblem(try await send(client, .post, confirm), .conflict, code: "proposal_confirmed")
+            let bookings = try await DeskWorld.count(
+                pool, "SELECT count(*) AS n FROM bookings WHERE resident_id = \(world.resident)")
+            #expect(bookings == 1)
+        }
+    }
+
+    @Test("confirming after the volunteer was taken is a 409 naming the clash, and writes nothing")
+    func confirmAfterTaken() async throws {
+        try await APITest.withAPI { client, pool in
+            let world = try await DeskWorld.make(pool)
+            let proposed = try JSONValue(
+                try await send(
+                    client, .post, DeskWorld.proposals,
+                    json: world.ask(world.meals, "2027-03-11", from: (9, 0), to: (9, 30))
+                )
+                .body)
+            let name = try #require(DeskWorld.names(proposed["visit"]).first)
+            let volunteer = name == "王芳" ? world.fang : world.qiang
+            // Meanwhile a coordinator puts them on a library duty at the same time.
+            try await Store(pool: pool).transaction(.community(world.community)) { tx in
+                let duty = Slot(
+                    communityID: world.community, serviceTypeID: world.library, start: SchedulingTime.at("2027-03-11", 9),
+                    end: SchedulingTime.at("2027-03-11", 10), headcountMin: 1, headcountMax: 1)
+                try await SlotStore().create(duty, on: tx)
+                try await AssignmentStore().assign(
+                    Assignment(rosterID: world.roster, slotID: duty.id, volunteerID: volunteer), on: tx)
+            }
+            let slotsBefore = try await DeskWorld.count(pool, "SELECT count(*) AS n FROM slots")
+            let response = try await send(
+                client, .post, try #require(proposed.string["confirm"]), headers: [.acceptLanguage: "en"])
+            try expectProblem(response, .conflict, code: "volunteer_taken")
+            let detail = try JSONValue(response.body).string["detail"] ?? ""
+            #expect(detail.contains(name) && detail.contains("Library duty"), "\(detail)")
+            #expect(try await DeskWorld.count(pool, "SELECT count(*) AS n FROM slots") == slotsBefore)
+            #expect(
+                try await DeskWorld.count(pool, "SELECT count(*) AS n FROM bookings WHERE resident_id = \(world.resident)")
+                    == 0)
+            #expect(
+                try await DeskWorld.count(pool, "SELECT count(*) AS n FROM booking_proposals WHERE booking_id IS NOT NULL")
+                    == 0)
+        }
+    }
+
+    @Test("Idempotency-Key: a retry replays, another body is a 422, one in flight a 409")
+    func idempotentWrites() async throws {
+        try await APITest.withAPI { client, pool in
+            let community = try await APITest.demoID(pool)
+            let resident: [String: Any] = ["name": "幂等测试", "sex": "female"]
+            let key: [HTTPField.Name: String] = [IdempotencyMiddleware.header: "resident-1"]
+            let first = try await send(client, .post, APITest.residents, json: resident, headers: key)
+            #expect(first.status == .created)
+            #expect(first.headers[IdempotencyMiddleware.replayed] == nil)
+            let again = try await send(client, .post, APITest.residents, json: resident, headers: key)
+            #expect(again.status == .created)
+            #expect(again.headers[IdempotencyMiddleware.replayed] == "true")
+            #expect(again.headers[.location] == first.headers[.location])
+            #expect(again.headers[.eTag] == first.headers[.eTag])
+            #expect(String(buffer: again.body) == String(buffer: first.body))
+            let stored = try await DeskWorld.count(pool, "SELECT count(*) AS n FROM residents WHERE name = '幂等测试'")
+            #expect(stored == 1)
+            try expectProblem(
+                try await send(client, .post, APITest.residents, json: ["name": "另一个", "sex": "male"], headers: key),
+                .unprocessableContent, code: "idempotency_key_reused")
+            // A 4xx answer is stored and replayed too.
+            let bad = try await send(
+                client, .post, APITest.residents, json: ["name": ""], headers: [IdempotencyMiddleware.header: "bad-1"])
+            let badAgain = try await send(
+                client, .post, APITest.residents, json: ["name": ""], headers: [IdempotencyMiddleware.header: "bad-1"])
+            #expect(bad.status.code / 100 == 4 && badAgain.status == bad.status)
+            #expect(badAgain.headers[IdempotencyMiddleware.replayed] == "true")
+            // A request with this key still running elsewhere.
+            _ = try await Store(pool: pool).transaction(.community(community)) { tx in
+                try await IdempotencyStore().claim(
+                    key: "busy-1", fingerprint: Data(repeating: 7, count: 32), community: community,
+                    user: (client as? SignedInClient)?.user.id, on: tx)
+            }
+            try expectProblem(
+                try await send(
+                    client, .post, APITest.residents, json: resident, headers: [IdempotencyMiddleware.header: "busy-1"]),
+                .conflict, code: "idempotency_key_in_flight")
+            try expectProblem(
+                try await send(client, .post, APITest.residents, json: resident, headers: [IdempotencyMiddleware.header: ""]),
+                .badRequest, code: "invalid_idempotency_key")
+        }
+    }
+
+    @Test("Idempotency-Key: a 5xx frees the key so the retry runs; the worker purges expired keys")
+    func serverErrorsAreNotStored() async throws {
+        try await TestDatabase.withDatabase { pool, configuration in
+            try await DemoData.load(pool: pool, migrationsDirectory: TestDatabase.migrationsDirectory)
+            let store = Store(pool: pool)
+            let calls = Atomic<Int>(0)
+            let router = Router(context: APIRequestContext.self)
+            let problems = ProblemMiddleware(routes: RouteIndex())
+            router.add(middleware: problems)
+            router.group("/api/v1/communities/{code}")
+                .add(middleware: AuthenticationMiddleware(authenticator: Authenticator(store: store)))
+                .add(middleware: CommunityMiddleware(store: store))
+                .add(middleware: IdempotencyMiddleware(store: store, maxBodyBytes: 1 << 20, problems: problems))
+                .post("flaky") { _, _ -> Response in
+                    // The first call fails as an unexpected server error would.
+                    if calls.add(1, ordering: .sequentiallyConsistent).newValue == 1 {
+                        throw CancellationError()
+                    }
+                    return Response(status: .created)
+                }
+            let app = Application(router: router, logger: TestDatabase.logger)
+            let key: [HTTPField.Name: String] = [IdempotencyMiddleware.header: "flaky-1"]
+            try await app.test(.router) { anonymous in
+                let client = try await SignedInClient.signIn(anonymous, pool: pool)
+                let uri = "/api/v1/communities/demo/flaky"
+                #expect(try await send(client, .post, uri, json: ["a": 1], headers: key).status == .internalServerError)
+                #expect(try await DeskWorld.count(pool, "SELECT count(*) AS n FROM idempotency_keys") == 0)
+                #expect(try await send(client, .post, uri, json: ["a": 1], headers: key).status == .created)
+                let third = try await send(client, .post, uri, json: ["a": 1], headers: key)
+                #expect(third.status == .created && third.headers[IdempotencyMiddleware.replayed] == "true")
+                #expect(calls.load(ordering: .sequentiallyConsistent) == 2)
+            }
+            // Past its 24 hours, the worker's daily maintenance deletes it.
+            try await pool.execute("UPDATE idempotency_keys SET expires_at = now() - interval '1 minute'")
+            let settings = LinliSettings(databaseURL: configuration.connectionString, instanceName: "desk-worker")
+            let group = try buildWorker(settings: settings, logger: TestDatabase.logger)
+            let running = Task { try await group.run() }
+            var left = 1
+            for _ in 0..<100 where left > 0 {
+                try await Task.sleep(for: .milliseconds(100))
+                left = try await DeskWorld.count(pool, "SELECT count(*) AS n FROM idempotency_keys")
+            }
+            await group.triggerGracefulShutdown()
+            try await running.value
+            #expect(left == 0)
+        }
+    }
+}
