@@ -113,6 +113,8 @@ TOML
 
 say "profile $PROFILE: $EXAMPLES examples per operation against http://127.0.0.1:$PORT"
 set +e
+# From the work folder, so schemathesis's cache (.schemathesis/) stays out of the checkout.
+cd "$WORK"
 LINLI_FUZZ_TOKEN="$TOKEN" "$VENV/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run \
     "http://127.0.0.1:$PORT/openapi.yaml" --url "http://127.0.0.1:$PORT" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
