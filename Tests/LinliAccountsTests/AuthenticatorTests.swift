@@ -18,7 +18,9 @@ struct AccountsWorld {
             let pool = ConnectionPool(
                 configuration: ConnectionConfiguration(
                     connectionString: configuration.connectionString, sessionRole: "linli_app"),
-                options: .init(maximumConnections: 6), logger: TestDatabase.logger)
+                // A long acquire timeout: parallel sign-ins each hash with Argon2id (64 MiB), and on a
+                // loaded machine they queue for the pool longer than the service's default 10 s.
+                options: .init(maximumConnections: 6, acquireTimeout: .seconds(60)), logger: TestDatabase.logger)
             let store = Store(pool: pool)
             do {
                 let community = Community(code: "demo", name: "幸福里社区")

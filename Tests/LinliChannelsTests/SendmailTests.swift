@@ -111,8 +111,9 @@ struct SendmailTests {
             try await channel(fake.program, timeout: .milliseconds(500)).deliver(Self.message)
         }
         #expect(error?.code == .transient)
-        // Far below the program's 60 s: it was killed, even on a loaded machine.
-        #expect(ContinuousClock.now - start < .seconds(20))
+        // Well below the program's 60 s: it was killed. The margin is wide because on a loaded
+        // machine starting and tearing down the process group has taken up to 20 s.
+        #expect(ContinuousClock.now - start < .seconds(45))
         let child = try #require(
             Int32(
                 try String(contentsOf: fake.folder.appendingPathComponent("child"), encoding: .utf8).trimmingCharacters(
