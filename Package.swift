@@ -222,6 +222,7 @@ let package = Package(
                 "LinliChannels",
                 "LinliExport",
                 "LinliWeb",
+                "LinliJobs",
                 "LinliReminders",
                 "LinliRostering",
                 "LinliDatabase",

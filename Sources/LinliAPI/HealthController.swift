@@ -1,8 +1,10 @@
 import Foundation
 import Hummingbird
 import LinliDatabase
+import LinliJobs
 import LinliSettings
 import LinliStorage
+import Logging
 import NIOCore
 import Prometheus
 
@@ -17,7 +19,8 @@ struct HealthController: Sendable {
         router.get("/healthz") { _, _ in Status(status: "ok") }
         router.get("/readyz") { _, _ in try await readiness() }
         router.get("/version") { _, _ in VersionInfo(name: "linli", version: LinliVersion.current) }
-        router.get("/metrics") { _, _ in
+        router.get("/metrics") { _, context in
+            await recordQueueDepth(logger: context.logger)
             var bytes: [UInt8] = []
             metrics.emit(into: &bytes)
             return Response(
@@ -28,6 +31,27 @@ struct HealthController: Sendable {
             Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: StartPage.html)))
+        }
+    }
+
+    /// The states a job can be in, each a `linli_jobs{state=…}` gauge on every scrape.
+    static let jobStates = ["pending", "running", "succeeded", "dead", "cancelled"]
+    static var jobsGauge: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "linli", metricName: "jobs", unitName: "", helpText: "Jobs in the queue by state")
+    }
+
+    /// Sets the job queue's depth per state from the database, just before a scrape is answered
+    /// (the queue is shared by every worker, so no one process can count it). A database that
+    /// does not answer leaves the last values and is logged; the scrape still succeeds.
+    func recordQueueDepth(logger: Logger) async {
+        do {
+            let counts = try await JobQueue(store: Store(pool: pool)).stats()
+            for state in Set(Self.jobStates).union(counts.keys) {
+                metrics.makeGauge(descriptor: Self.jobsGauge, labels: [("state", state)]).set(Int64(counts[state] ?? 0))
+            }
+        } catch {
+            logger.warning("could not count the job queue for /metrics: \(error)")
         }
     }
 
