@@ -26,7 +26,8 @@ public struct APIDependencies: Sendable {
     public static func live(
         settings: LinliSettings, metrics: PrometheusCollectorRegistry, logger: Logger
     ) throws -> APIDependencies {
-        let pool = try settings.makePool(applicationName: "linli-server", asApplication: true, logger: logger)
+        let pool = try settings.makePool(
+            applicationName: "linli-server", asApplication: true, limitStatements: true, logger: logger)
         let migrations = try Migrator.load(directory: Migrator.locateDirectory(configured: settings.migrationsDirectory))
         return APIDependencies(
             pool: pool, migrator: Migrator(pool: pool, migrations: migrations, logger: logger), metrics: metrics)

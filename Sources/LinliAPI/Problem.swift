@@ -168,6 +168,10 @@ public struct Problem: Error, Sendable {
                 detail: .init("数据不符合规则：\(error.message)", "A value breaks a rule: \(error.message)"))
         case .forbidden:
             return Problem(.forbidden, code: "forbidden", detail: .init("无权进行此操作", "This is not allowed"))
+        case .timedOut:
+            return Problem(
+                .serviceUnavailable, code: "query_timeout",
+                detail: .init("查询用时过长，已停止；请缩小范围或稍后再试", "A query took too long and was stopped; narrow it or try again later"))
         case .unavailable:
             return Problem(
                 .serviceUnavailable, code: "unavailable",

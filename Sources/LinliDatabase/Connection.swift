@@ -55,6 +55,11 @@ public final class Connection: @unchecked Sendable {
             SELECT set_config('DateStyle', 'ISO, YMD', false), set_config('IntervalStyle', 'iso_8601', false),
                    set_config('TimeZone', \(configuration.sessionTimeZone), false)
             """)
+        if let timeout = configuration.statementTimeout {
+            let milliseconds = max(
+                1, Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
+            _ = try await connection.query("SELECT set_config('statement_timeout', \(String(milliseconds)), false)")
+        }
         if let role = configuration.sessionRole {
             do {
                 try await connection.query("SELECT set_config('role', \(role), false)")

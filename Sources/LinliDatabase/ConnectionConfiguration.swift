@@ -17,15 +17,19 @@ public struct ConnectionConfiguration: Sendable, CustomStringConvertible {
     /// A role every session switches to (`SET ROLE`) right after connecting, so row-level
     /// security applies even when the login role owns the tables; nil keeps the login role.
     public var sessionRole: String?
+    /// The longest one statement may run in these sessions (`statement_timeout`); nil keeps the
+    /// server's setting. A statement over it fails with SQLSTATE 57014.
+    public var statementTimeout: Duration?
 
     public init(
         connectionString: String = "", applicationName: String = "linli", sessionTimeZone: String = "Asia/Shanghai",
-        sessionRole: String? = nil
+        sessionRole: String? = nil, statementTimeout: Duration? = nil
     ) {
         self.connectionString = connectionString
         self.applicationName = applicationName
         self.sessionTimeZone = sessionTimeZone
         self.sessionRole = sessionRole
+        self.statementTimeout = statementTimeout
     }
 
     /// Checks the string with libpq's own parser, so a typo is reported before any connect.

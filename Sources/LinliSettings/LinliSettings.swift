@@ -16,6 +16,8 @@ public struct LinliSettings: Sendable {
     public var databasePoolSize: Int
     /// How long a request waits for a free connection before failing.
     public var databaseAcquireTimeoutSeconds: Double
+    /// The longest one SQL statement of the HTTP service may run; 0 leaves the server's setting.
+    public var databaseStatementTimeoutSeconds: Double
     /// The role the service and worker sessions run as (row-level security applies to it);
     /// empty keeps the login role.
     public var databaseRole: String?
@@ -64,6 +66,7 @@ public struct LinliSettings: Sendable {
 
     public init(
         databaseURL: String? = nil, databasePoolSize: Int = 10, databaseAcquireTimeoutSeconds: Double = 10,
+        databaseStatementTimeoutSeconds: Double = 30,
         databaseRole: String? = "linli_app", workerDatabaseRole: String? = "linli_worker",
         httpHost: String = "127.0.0.1", httpPort: Int = 8080, httpMaxBodyBytes: Int = 2 * 1024 * 1024,
         logLevel: Logger.Level = .info, migrationsDirectory: String? = nil, timeZone: String = "Asia/Shanghai",
@@ -76,6 +79,7 @@ public struct LinliSettings: Sendable {
         self.databaseURL = databaseURL
         self.databasePoolSize = databasePoolSize
         self.databaseAcquireTimeoutSeconds = databaseAcquireTimeoutSeconds
+        self.databaseStatementTimeoutSeconds = databaseStatementTimeoutSeconds
         self.databaseRole = databaseRole
         self.workerDatabaseRole = workerDatabaseRole
         self.httpHost = httpHost
@@ -158,6 +162,9 @@ public struct LinliSettings: Sendable {
         databaseAcquireTimeoutSeconds = try seconds(
             "linli.database.acquire.timeout", "LINLI_DATABASE_ACQUIRE_TIMEOUT", default: defaults.databaseAcquireTimeoutSeconds,
             range: 0.1...600)
+        databaseStatementTimeoutSeconds = try seconds(
+            "linli.database.statement.timeout", "LINLI_DATABASE_STATEMENT_TIMEOUT",
+            default: defaults.databaseStatementTimeoutSeconds, range: 0...3600)
         // Set but empty means "keep the login role", so these two do not use `text`.
         func role(_ key: ConfigKey, default value: String?) -> String? {
             guard let role = reader.string(forKey: key) else { return value }

@@ -6,17 +6,24 @@ extension LinliSettings {
     /// The connection settings every program derives from its settings. `asApplication`
     /// switches sessions to `databaseRole`, under row-level security; migrations and
     /// administration run as the login role.
-    public func connectionConfiguration(applicationName: String, asApplication: Bool) -> ConnectionConfiguration {
+    public func connectionConfiguration(
+        applicationName: String, asApplication: Bool, limitStatements: Bool = false
+    ) -> ConnectionConfiguration {
         ConnectionConfiguration(
             connectionString: databaseURL ?? "", applicationName: applicationName, sessionTimeZone: timeZone,
-            sessionRole: asApplication ? databaseRole : nil)
+            sessionRole: asApplication ? databaseRole : nil,
+            statementTimeout: limitStatements && databaseStatementTimeoutSeconds > 0
+                ? .milliseconds(Int(databaseStatementTimeoutSeconds * 1000)) : nil)
     }
 
     /// A pool sized and timed as the settings say; the connection string is checked first.
+    /// `limitStatements` applies `databaseStatementTimeoutSeconds` (the HTTP service's pool).
     public func makePool(
-        applicationName: String, asApplication: Bool, maximumConnections: Int? = nil, logger: Logger
+        applicationName: String, asApplication: Bool, limitStatements: Bool = false, maximumConnections: Int? = nil,
+        logger: Logger
     ) throws -> ConnectionPool {
-        let configuration = connectionConfiguration(applicationName: applicationName, asApplication: asApplication)
+        let configuration = connectionConfiguration(
+            applicationName: applicationName, asApplication: asApplication, limitStatements: limitStatements)
         try configuration.validate()
         return ConnectionPool(
             configuration: configuration,

@@ -8,7 +8,7 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable {
             case notFound, duplicate, doubleBooking, slotFull, invalidReference, invalidValue, forbidden
-            case staleVersion, unavailable, failed
+            case staleVersion, unavailable, timedOut, failed
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -30,6 +30,8 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         public static let staleVersion = Code(.staleVersion)
         /// The database cannot be reached.
         public static let unavailable = Code(.unavailable)
+        /// A statement ran longer than the session's `statement_timeout` and was stopped.
+        public static let timedOut = Code(.timedOut)
         /// Anything else.
         public static let failed = Code(.failed)
         public var description: String { base.rawValue }
@@ -64,6 +66,10 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
             code = .invalidValue
         case SQLState.insufficientPrivilege:
             code = .forbidden
+        case SQLState.queryCanceled:
+            // A cancel the caller asked for (its task was cancelled) arrives as CancellationError,
+            // so this is the session's statement_timeout (or an administrator's pg_cancel_backend).
+            code = .timedOut
         default:
             code = error.isConnectionFailure || error.code == .poolTimedOut || error.code == .poolClosed ? .unavailable : .failed
         }
