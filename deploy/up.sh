@@ -107,6 +107,7 @@ for _ in $(seq 1 150); do
 
   邻里 Linli 已启动 / Linli is running.
   打开 Open:        $URL/
+  登录 Sign in:     $URL/signin (工作人员登录页 / the staff sign-in page)
   就绪 Readiness:   $URL/readyz
   演示社区 Demo:    和平街道 · 幸福里社区 (48 volunteers, 1 patrol team, 30 residents)
   接口 API:         $URL/openapi.yaml (JSON under /api/v1; sign in with POST /api/v1/session

@@ -80,6 +80,12 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
         authenticator: authentication.authenticator, store: store, cookieSecure: settings.cookieSecure,
         maxBodyBytes: settings.httpMaxBodyBytes)
     sessions.addPublicRoutes(to: router)
+    // The staff pages (issue #7): sign-in and the start page, on the same sessions.
+    let pages = Result { try WebPages.load() }
+    PagesController(
+        authenticator: authentication.authenticator, store: store, pages: pages, cookieSecure: settings.cookieSecure,
+        maxBodyBytes: settings.httpMaxBodyBytes
+    ).addRoutes(to: router)
     sessions.addRoutes(to: router.group("/api/v1").add(middleware: authentication))
     let community = router.group("/api/v1/communities/{code}").add(middleware: authentication)
         .add(middleware: CommunityMiddleware(store: store))
@@ -96,7 +102,7 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     RostersController(store: store).addRoutes(to: community)
     RosterPlanningController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     // Exports, attendance and calendar feeds; the printable page is rendered by LinliWeb.
-    ExportsController(store: store, pages: Result { try WebPages.load() }).addRoutes(to: community)
+    ExportsController(store: store, pages: pages).addRoutes(to: community)
     AttendanceController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     let feeds = FeedsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes)
     feeds.addRoutes(to: community)

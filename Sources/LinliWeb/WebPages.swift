@@ -115,6 +115,14 @@ enum PageStyle {
         th{background:#eee}\
         td.signature,th.signature{width:9rem}\
         td.date{white-space:nowrap}td.time{white-space:nowrap}\
+        .narrow{max-width:32rem}\
+        .field{margin:0 0 1rem}.field label{display:block;font-weight:bold;margin:0 0 .25rem}\
+        input{font-size:1.2rem;padding:.5rem;width:100%;box-sizing:border-box;border:2px solid #333}\
+        input:focus,button:focus,a:focus{outline:3px solid #0050b3;outline-offset:2px}\
+        button{font-size:1.2rem;padding:.6rem 1.5rem;border:2px solid #003d8a;background:#0050b3;color:#fff;cursor:pointer}\
+        .error{border:2px solid #a00;color:#a00;padding:.5rem}\
+        .error::before{content:"⚠ "}\
+        nav.lang{text-align:right}a{color:#0050b3}\
         tr.cancelled td{text-decoration:line-through}\
         footer{margin-top:.75rem;font-size:.9rem}\
         @page{size:A4;margin:14mm 12mm}\

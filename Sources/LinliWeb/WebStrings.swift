@@ -24,6 +24,30 @@ public enum WebStrings {
         "printed": ("打印时间", "Printed"),
         "printHint": ("按 Ctrl+P（苹果电脑 ⌘+P）打印本页，纸张选 A4。", "Press Ctrl+P (⌘+P on a Mac) to print this page on A4 paper."),
         "listSeparator": ("、", ", "),
+        "languageSwitch": ("语言", "Language"),
+        "signInTitle": ("登录邻里", "Sign in to Linli"),
+        "signInIntro": ("请输入工作人员账号和密码。", "Enter your staff login and password."),
+        "login": ("账号", "Login"),
+        "password": ("密码", "Password"),
+        "code": ("手机验证器上的 6 位验证码", "The 6-digit code from your authenticator app"),
+        "signIn": ("登录", "Sign in"),
+        "signOut": ("退出登录", "Sign out"),
+        "wrongCredentials": ("账号或密码不正确，或账号已停用。请重新输入。", "Wrong login or password, or the account is disabled. Please try again."),
+        "needCode": (
+            "密码正确。请再输入手机验证器上显示的 6 位验证码。", "The password is right. Now enter the 6-digit code your authenticator app shows."
+        ),
+        "throttled": ("登录失败次数过多，请 {{minutes}} 分钟后再试。", "Too many failed sign-ins; try again in {{minutes}} minute(s)."),
+        "welcome": ("您好，", "Welcome, "),
+        "yourRoles": ("您的岗位", "Your roles"),
+        "thisWeek": ("本周排班签到表", "This week's sign-in sheets"),
+        "pagesComing": (
+            "预约服务台、排班看板等页面正在建设中；现在可通过接口（/openapi.yaml）和命令行使用。",
+            "The booking desk, roster board and other pages are being built; until then use the API (/openapi.yaml) and the command line."
+        ),
+        "role.administrator": ("管理员", "Administrator"),
+        "role.coordinator": ("协调员", "Coordinator"),
+        "role.desk_staff": ("服务台", "Desk staff"),
+        "role.patrol_leader": ("巡逻队长", "Patrol leader"),
     ]
 
     /// The strings of one language, keyed as in `all`.
