@@ -210,22 +210,14 @@ struct SessionController: Sendable {
         }
         let credential = Credential(kind: .cookie, token: issued.token.value)
         var response = try jsonResponse(try await self.body(issued.authenticated, credential: credential), status: .created)
-        let lifetime = Int(issued.authenticated.session.expiresAt.timeIntervalSinceNow.rounded(.down))
-        response.setCookie(
-            Cookie(
-                name: AuthenticationMiddleware.cookieName, value: issued.token.value, maxAge: max(0, lifetime), path: "/",
-                secure: cookieSecure, httpOnly: true, sameSite: .strict))
-        response.headers[.cacheControl] = "no-store"
+        response.setSessionCookie(issued, secure: cookieSecure)
         return response
     }
 
     func signOut(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         if let credential = context.credential { try await authenticator.logout(token: credential.token) }
         var response = Response(status: .noContent)
-        response.setCookie(
-            Cookie(
-                name: AuthenticationMiddleware.cookieName, value: "", maxAge: 0, path: "/", secure: cookieSecure,
-                httpOnly: true, sameSite: .strict))
+        response.clearSessionCookie(secure: cookieSecure)
         return response
     }
 
@@ -234,5 +226,26 @@ struct SessionController: Sendable {
         var response = try jsonResponse(try await body(user, credential: credential))
         response.headers[.cacheControl] = "no-store"
         return response
+    }
+}
+
+extension Response {
+    /// Sets the session cookie of a sign-in (HttpOnly, SameSite=Strict, `Secure` when asked),
+    /// living as long as the session, and keeps the answer out of caches.
+    mutating func setSessionCookie(_ issued: IssuedSession, secure: Bool) {
+        let lifetime = Int(issued.authenticated.session.expiresAt.timeIntervalSinceNow.rounded(.down))
+        setCookie(
+            Cookie(
+                name: AuthenticationMiddleware.cookieName, value: issued.token.value, maxAge: max(0, lifetime), path: "/",
+                secure: secure, httpOnly: true, sameSite: .strict))
+        headers[.cacheControl] = "no-store"
+    }
+
+    /// Removes the session cookie (signing out).
+    mutating func clearSessionCookie(secure: Bool) {
+        setCookie(
+            Cookie(
+                name: AuthenticationMiddleware.cookieName, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true,
+                sameSite: .strict))
     }
 }

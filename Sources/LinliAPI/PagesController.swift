@@ -91,12 +91,7 @@ struct PagesController: Sendable {
                 status: .unauthorized)
         }
         var response = Response(status: .seeOther, headers: [.location: "/app?lang=\(language.rawValue)"])
-        let lifetime = Int(issued.authenticated.session.expiresAt.timeIntervalSinceNow.rounded(.down))
-        response.setCookie(
-            Cookie(
-                name: AuthenticationMiddleware.cookieName, value: issued.token.value, maxAge: max(0, lifetime), path: "/",
-                secure: cookieSecure, httpOnly: true, sameSite: .strict))
-        response.headers[.cacheControl] = "no-store"
+        response.setSessionCookie(issued, secure: cookieSecure)
         return response
     }
 
@@ -149,10 +144,7 @@ struct PagesController: Sendable {
         guard CSRFToken.matches(form?.csrf_token, session: token) else { throw Problem.csrfFailed }
         try await authenticator.logout(token: token)
         var response = Self.toSignIn(language)
-        response.setCookie(
-            Cookie(
-                name: AuthenticationMiddleware.cookieName, value: "", maxAge: 0, path: "/", secure: cookieSecure,
-                httpOnly: true, sameSite: .strict))
+        response.clearSessionCookie(secure: cookieSecure)
         return response
     }
 }
