@@ -29,22 +29,13 @@ struct CommunityDataController: Sendable {
 
     struct ServiceTypeBody: Encodable {
         let service: ServiceType
-        enum CodingKeys: String, CodingKey {
-            case id, code, kind, priority
-            case nameZh = "name_zh"
-            case nameEn = "name_en"
-            case defaultMinutes = "default_minutes"
-            case headcountMin = "headcount_min"
-            case headcountMax = "headcount_max"
-            case sameSexAsResident = "same_sex_as_resident"
-            case neverAlone = "never_alone"
-            case needsLeader = "needs_leader"
-            case reminderLeadMinutes = "reminder_lead_minutes"
-            case requiredSkillIDs = "required_skill_ids"
-        }
+        /// The fields as written (ReferenceWritesController), and the id besides.
+        typealias CodingKeys = ReferenceWritesController.ServiceTypeFields
+        enum IDKey: String, CodingKey { case id }
         func encode(to encoder: any Encoder) throws {
+            var idContainer = encoder.container(keyedBy: IDKey.self)
+            try idContainer.encode(service.id.description, forKey: .id)
             var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(service.id.description, forKey: .id)
             try c.encode(service.code, forKey: .code)
             try c.encode(service.nameZh, forKey: .nameZh)
             try c.encode(service.nameEn, forKey: .nameEn)
