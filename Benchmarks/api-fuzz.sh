@@ -102,6 +102,7 @@ for _ in $(seq 1 100); do
     sleep 0.2
 done
 
+# Signing out is left out: it would revoke the run's own token halfway (tests cover it).
 # Path parameters the generator cannot guess: the demo community. Everything else it makes up.
 # The bearer scheme only: a made-up session cookie next to the token would be refused (401).
 cat >"$WORK/schemathesis.toml" <<TOML
@@ -118,6 +119,7 @@ cd "$WORK"
 LINLI_FUZZ_TOKEN="$TOKEN" "$VENV/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run \
     "http://127.0.0.1:$PORT/openapi.yaml" --url "http://127.0.0.1:$PORT" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
+    --exclude-operation-id signOut --exclude-operation-id signOutForm \
     --max-examples "$EXAMPLES" --workers 2 --no-color ${SEED:+--seed "$SEED"} >"$WORK/schemathesis.out" 2>&1
 status=$?
 set -e

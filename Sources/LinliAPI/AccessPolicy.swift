@@ -25,6 +25,8 @@ enum AccessPolicy {
         case attendance
         /// Calendar feed links.
         case feeds
+        /// Who is on a patrol team (a patrol leader: only on the teams they lead).
+        case teamMembers
 
         var name: LocalizedText {
             switch self {
@@ -40,6 +42,7 @@ enum AccessPolicy {
             case .reports: .init("统计报表", "reports")
             case .attendance: .init("出勤记录", "attendance")
             case .feeds: .init("日历订阅", "calendar feeds")
+            case .teamMembers: .init("巡逻队队员", "patrol team members")
             }
         }
     }
@@ -60,13 +63,15 @@ enum AccessPolicy {
     /// community). Desk staff: residents and bookings, and the week's slots to book into; no
     /// volunteer list, no roster. Patrol leaders: their team's members and slots, read only
     /// (row-level security narrows the rows to their teams), and their team's roster exports
-    /// and attendance to read; no residents. Everyone reads the reference data.
+    /// and attendance to read; they add and remove the members of the teams they lead
+    /// (`TeamsController` checks the team); no residents. Everyone reads the reference data.
     static let grants: [Role: [Resource: Set<Verb>]] = [
         .administrator: Dictionary(uniqueKeysWithValues: Resource.allCases.map { ($0, Set(Verb.allCases)) }),
         .coordinator: Dictionary(uniqueKeysWithValues: Resource.allCases.map { ($0, Set(Verb.allCases)) }),
         .deskStaff: [.residents: [.read, .write], .bookings: [.read, .write], .slots: [.read], .reference: [.read]],
         .patrolLeader: [
             .volunteers: [.read], .slots: [.read], .reference: [.read], .exports: [.read], .attendance: [.read],
+            .teamMembers: [.write],
         ],
     ]
 
@@ -135,6 +140,16 @@ enum AccessPolicy {
         "GET feeds": (.feeds, .read),
         "POST feeds": (.feeds, .write),
         "DELETE feeds/{id}": (.feeds, .write),
+        "POST teams": (.reference, .write),
+        "POST teams/{id}/members": (.teamMembers, .write),
+        "DELETE teams/{id}/members/{volunteer}": (.teamMembers, .write),
+        "POST slots": (.slots, .write),
+        "POST grids": (.reference, .write),
+        "POST places": (.reference, .write),
+        "POST slot-templates": (.reference, .write),
+        "POST slot-templates/{id}/deactivate": (.reference, .write),
+        "POST service-types": (.reference, .write),
+        "PATCH service-types/{id}": (.reference, .write),
     ]
 
     static let communityPrefix = "/api/v1/communities/{code}/"

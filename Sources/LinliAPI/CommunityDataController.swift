@@ -29,22 +29,13 @@ struct CommunityDataController: Sendable {
 
     struct ServiceTypeBody: Encodable {
         let service: ServiceType
-        enum CodingKeys: String, CodingKey {
-            case id, code, kind, priority
-            case nameZh = "name_zh"
-            case nameEn = "name_en"
-            case defaultMinutes = "default_minutes"
-            case headcountMin = "headcount_min"
-            case headcountMax = "headcount_max"
-            case sameSexAsResident = "same_sex_as_resident"
-            case neverAlone = "never_alone"
-            case needsLeader = "needs_leader"
-            case reminderLeadMinutes = "reminder_lead_minutes"
-            case requiredSkillIDs = "required_skill_ids"
-        }
+        /// The fields as written (ReferenceWritesController), and the id besides.
+        typealias CodingKeys = ReferenceWritesController.ServiceTypeFields
+        enum IDKey: String, CodingKey { case id }
         func encode(to encoder: any Encoder) throws {
+            var idContainer = encoder.container(keyedBy: IDKey.self)
+            try idContainer.encode(service.id.description, forKey: .id)
             var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(service.id.description, forKey: .id)
             try c.encode(service.code, forKey: .code)
             try c.encode(service.nameZh, forKey: .nameZh)
             try c.encode(service.nameEn, forKey: .nameEn)
@@ -121,22 +112,17 @@ struct CommunityDataController: Sendable {
 
     struct TemplateBody: Encodable {
         let template: SlotTemplate
-        enum CodingKeys: String, CodingKey {
-            case id, weekdays, minutes
-            case serviceTypeID = "service_type_id"
-            case placeID = "place_id"
-            case teamID = "team_id"
-            case startTime = "start_time"
-            case headcountMin = "headcount_min"
-            case headcountMax = "headcount_max"
-            case validFrom = "valid_from"
-            case validUntil = "valid_until"
-            case skipHolidays = "skip_holidays"
+        /// The fields as written (ReferenceWritesController), and the id and state besides.
+        typealias CodingKeys = ReferenceWritesController.TemplateCreate.CodingKeys
+        enum StateKeys: String, CodingKey {
+            case id
             case isActive = "is_active"
         }
         func encode(to encoder: any Encoder) throws {
+            var state = encoder.container(keyedBy: StateKeys.self)
+            try state.encode(template.id.description, forKey: .id)
+            try state.encode(template.isActive, forKey: .isActive)
             var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(template.id.description, forKey: .id)
             try c.encode(template.serviceTypeID.description, forKey: .serviceTypeID)
             try c.encode(template.placeID?.description, forKey: .placeID)
             try c.encode(template.teamID?.description, forKey: .teamID)
@@ -148,7 +134,6 @@ struct CommunityDataController: Sendable {
             try c.encode(template.validFrom.description, forKey: .validFrom)
             try c.encode(template.validUntil?.description, forKey: .validUntil)
             try c.encode(template.skipHolidays, forKey: .skipHolidays)
-            try c.encode(template.isActive, forKey: .isActive)
         }
     }
 

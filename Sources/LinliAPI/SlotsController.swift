@@ -19,6 +19,7 @@ struct SlotsController: Sendable {
 
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
         group.get("slots") { request, context in try await list(request, context) }
+        group.post("slots") { request, context in try await create(request, context) }
         group.get("slots/{id}") { request, context in try await read(request, context) }
         group.patch("slots/{id}") { request, context in try await update(request, context) }
         group.post("slots/{id}/cancel") { request, context in try await cancel(request, context) }
@@ -89,6 +90,30 @@ struct SlotsController: Sendable {
         }
     }
 
+    /// The body of `POST slots`: a one-off slot (not from a template).
+    struct Create: KnownFields {
+        let serviceTypeID: String
+        let startsAt: String
+        let endsAt: String
+        let headcountMin: Int
+        let headcountMax: Int
+        let placeID: String?
+        let teamID: String?
+        let note: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case note
+            case serviceTypeID = "service_type_id"
+            case startsAt = "starts_at"
+            case endsAt = "ends_at"
+            case headcountMin = "headcount_min"
+            case headcountMax = "headcount_max"
+            case placeID = "place_id"
+            case teamID = "team_id"
+        }
+        static var fieldNames: Set<String> { Set(CodingKeys.allCases.map(\.rawValue)) }
+    }
+
     /// The body of a cancellation (of a slot or a booking): why.
     struct Cancel: KnownFields {
         let reason: String
@@ -112,6 +137,39 @@ struct SlotsController: Sendable {
         }
         return try jsonResponse(
             WeekBody(week: week.isoWeekName, items: rows.map { Body(slot: $0, community: community) }))
+    }
+
+    func create(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let community = try context.requireCommunity()
+        let body = try await JSONBody.read(Create.self, from: request, maxBytes: maxBodyBytes)
+        var validation = Validation()
+        let service = validation.id("service_type_id", body.serviceTypeID, ServiceType.self)
+        let place = body.placeID.flatMap { validation.id("place_id", $0, Place.self) }
+        let team = body.teamID.flatMap { validation.id("team_id", $0, PatrolTeam.self) }
+        let start = validation.time("starts_at", body.startsAt)
+        let end = validation.time("ends_at", body.endsAt)
+        validation.range("headcount_min", body.headcountMin, 1...100)
+        validation.range("headcount_max", body.headcountMax, 1...100)
+        validation.text("note", body.note, max: 200)
+        if let start, let end, end > start, end.timeIntervalSince(start) > 24 * 3600 {
+            validation.fail("ends_at", "too_long", "一个班次最长 24 小时", "a slot lasts at most 24 hours")
+        }
+        try validation.check()
+        guard let service, let start, let end else { throw Problem.internalError }
+        let slot = Slot(
+            communityID: community.id, serviceTypeID: service, placeID: place, teamID: team, start: start, end: end,
+            headcountMin: body.headcountMin, headcountMax: body.headcountMax, note: body.note)
+        try Self.check(slot)
+        let stored = try await Problem.naming(duplicate: "starts_at") {
+            try await store.transaction(context.scope()) { tx in
+                try await slots.create(slot, on: tx)
+                return try await slots.slot(slot.id, on: tx)
+            }
+        }
+        let location = "/api/v1/communities/\(community.code)/slots/\(stored.id)"
+        return try jsonResponse(
+            Body(slot: stored, community: community), status: .created,
+            headers: ETag.headers(stored.version, location: location))
     }
 
     func read(_ request: Request, _ context: APIRequestContext) async throws -> Response {

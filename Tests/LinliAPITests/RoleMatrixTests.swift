@@ -35,6 +35,7 @@ struct RoleMatrixTests {
                 "GET volunteers/{id}/availability", "GET volunteers/{id}/absences", "GET volunteers/{id}/skills",
                 "GET service-types", "GET skills", "GET grids", "GET places", "GET teams", "GET slot-templates",
                 "GET exports/roster", "GET exports/roster/print", "GET assignments/{id}/attendance",
+                "POST teams/{id}/members", "DELETE teams/{id}/members/{volunteer}",
             ],
         ]
     }()
@@ -213,6 +214,29 @@ struct RoleMatrixTests {
             try await tx.execute("UPDATE volunteers SET name = name || '!'")
         }
         #expect(changed == 0)
+        // A patrol leader's scope adds members to their own team only (migration 0016).
+        let otherTeam = PatrolTeam(communityID: demo, name: "RLS 测试队")
+        try await store.transaction(coordinator) { tx in try await PatrolTeamStore().create(otherTeam, on: tx) }
+        let outsider: ID<Volunteer> = try await store.transaction(coordinator) { tx in
+            try await tx.query(
+                """
+                SELECT id FROM volunteers v WHERE NOT EXISTS (
+                    SELECT 1 FROM patrol_team_members m WHERE m.volunteer_id = v.id AND m.team_id = \(team))
+                ORDER BY id LIMIT 1
+                """
+            ).rows[0].decode("id")
+        }
+        await #expect(throws: StorageError.self) {
+            try await store.transaction(leader) { tx in
+                try await PatrolTeamStore().addMember(
+                    PatrolTeamMember(teamID: otherTeam.id, volunteerID: outsider), communityID: demo, on: tx)
+            }
+        }
+        try await store.transaction(leader) { tx in
+            try await PatrolTeamStore().addMember(
+                PatrolTeamMember(teamID: team, volunteerID: outsider), communityID: demo, on: tx)
+            try await PatrolTeamStore().removeMember(team: team, volunteer: outsider, on: tx)
+        }
         // A desk scope cannot add a volunteer.
         await #expect(throws: StorageError.self) {
             try await store.transaction(desk) { tx in

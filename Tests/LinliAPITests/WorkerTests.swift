@@ -35,7 +35,8 @@ struct WorkerTests {
             let stopStart = ContinuousClock.now
             await group.triggerGracefulShutdown()
             try await running.value
-            #expect(ContinuousClock.now - stopStart < .seconds(5))
+            // Idle, it stops at once (about 2.5 s in a debug build); the bound allows a loaded machine.
+            #expect(ContinuousClock.now - stopStart < .seconds(15))
         }
     }
 }
