@@ -15,7 +15,8 @@ import LinliStorage
 struct BookingDeskController: Sendable {
     let store: Store
     let maxBodyBytes: Int
-    let desk = BookingDesk()
+    /// One cache of loaded weeks for the server's life (the controller is made once).
+    let desk = BookingDesk(cache: WeekCache())
 
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
         group.post("bookings/proposals") { request, context in try await propose(request, context) }

@@ -58,7 +58,8 @@ extension BenchCommand {
                 --concurrency clients for --seconds each, after a second of warm-up, to the server
                 at --url, for the community --code (see `linli bench seed`). Reads the residents
                 and the roster from the database of DATABASE_URL. Benchmarks/api-vs-pgbench.sh runs
-                it next to pgbench.
+                it next to pgbench. The endpoints need a signed-in account: a bearer token
+                (`linli user token`) in LINLI_BENCH_TOKEN.
                 Example:
                   linli bench api --url http://127.0.0.1:8080 --code bench300 --concurrency 8
                 """)
@@ -95,7 +96,8 @@ extension BenchCommand {
                         APILoad.Endpoint(
                             name: "roster read", method: .GET, url: base + "/rosters/\(target.roster)/assignments"
                         ) { _ in nil },
-                    ], concurrency: concurrency, seconds: seconds)
+                    ], concurrency: concurrency, seconds: seconds,
+                    token: ProcessInfo.processInfo.environment["LINLI_BENCH_TOKEN"])
                 if json { return try JobsCommand.printJSON(results) }
                 for r in results {
                     print(
@@ -308,15 +310,17 @@ enum APILoad {
         }
     }
 
-    static func run(endpoints: [Endpoint], concurrency: Int, seconds: Double) async throws -> [Result] {
+    /// Loads each endpoint in turn; `token` signs every request in (`Authorization: Bearer`).
+    static func run(endpoints: [Endpoint], concurrency: Int, seconds: Double, token: String?) async throws -> [Result] {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = concurrency
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
             var results: [Result] = []
             for endpoint in endpoints {
-                _ = try await measure(endpoint, client: client, concurrency: concurrency, seconds: 1)
-                results.append(try await measure(endpoint, client: client, concurrency: concurrency, seconds: seconds))
+                _ = try await measure(endpoint, client: client, concurrency: concurrency, seconds: 1, token: token)
+                results.append(
+                    try await measure(endpoint, client: client, concurrency: concurrency, seconds: seconds, token: token))
             }
             try await client.shutdown()
             return results
@@ -326,7 +330,9 @@ enum APILoad {
         }
     }
 
-    static func measure(_ endpoint: Endpoint, client: HTTPClient, concurrency: Int, seconds: Double) async throws -> Result {
+    static func measure(
+        _ endpoint: Endpoint, client: HTTPClient, concurrency: Int, seconds: Double, token: String?
+    ) async throws -> Result {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start + .milliseconds(Int(seconds * 1000))
@@ -338,6 +344,7 @@ enum APILoad {
                     while clock.now < deadline {
                         var request = HTTPClientRequest(url: endpoint.url)
                         request.method = endpoint.method
+                        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
                         if let body = endpoint.body(&random) {
                             request.headers.add(name: "Content-Type", value: "application/json")
                             request.body = .bytes(ByteBuffer(bytes: body))

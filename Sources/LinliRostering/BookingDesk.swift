@@ -127,12 +127,17 @@ public struct BookingDesk: Sendable {
     /// How long a proposal may be confirmed.
     public var validFor: TimeInterval
     public var now: @Sendable () -> Date
+    /// Weeks loaded by earlier proposals, reused while nothing they were loaded from has changed;
+    /// nil: every proposal loads its weeks. (The confirmation always re-checks against the
+    /// database in its own transaction.)
+    public var cache: WeekCache?
 
     public init(
         loader: WeekProblemLoader = WeekProblemLoader(), stepMinutes: Int = 30, validFor: TimeInterval = 15 * 60,
-        now: @escaping @Sendable () -> Date = { Date() }
+        cache: WeekCache? = nil, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.loader = loader
+        self.cache = cache
         self.stepMinutes = stepMinutes
         self.validFor = validFor
         self.now = now
@@ -359,7 +364,13 @@ public struct BookingDesk: Sendable {
         for c in candidates { byWeek[LocalDate(c.start, in: context.zone).weekStart, default: []].append(c) }
         var options: [Option] = [], reasons: [LocalizedReason] = []
         for (week, group) in byWeek.sorted(by: { $0.key < $1.key }) {
-            let loaded = try await loader.load(community: context.request.communityID, week: week, pins: .none, on: tx)
+            let community = context.request.communityID
+            let loaded: WeekProblem
+            if let cache {
+                loaded = try await cache.week(community: community, week: week, loader: loader, on: tx)
+            } else {
+                loaded = try await loader.load(community: community, week: week, pins: .none, on: tx)
+            }
             guard let published = loaded.published else {
                 reasons.append(
                     LocalizedReason(

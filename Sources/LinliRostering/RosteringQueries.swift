@@ -175,6 +175,50 @@ enum RosteringQueries {
         ).rows[0].decode("m")
     }
 
+    /// A fingerprint of every row the week's problem is loaded from (`WeekProblemLoader.load`):
+    /// the number of rows and the sum of a 64-bit hash of each row version's creating transaction
+    /// (`xmin`). A committed insert or update adds row versions of a transaction none of those
+    /// rows had before (an update writes a new version), a delete alone lowers the count, so any
+    /// change changes it (but for a 2⁻⁶⁴ chance), and a week loaded under one fingerprint may be
+    /// reused while it is unchanged (`WeekCache`). Time-bound rows count in [from, to) only, which
+    /// must cover the week and the history the loader reads (continuity, weekends in the month).
+    static func weekFingerprint(community: ID<Community>, from: Date, to: Date, on tx: Connection) async throws -> String {
+        let row = try await tx.query(
+            """
+            WITH span AS (SELECT tstzrange(\(from), \(to), '[)') AS r)
+            SELECT count(*) AS n, coalesce(sum(hashint8extended(t.xmin::text::bigint, 0)), 0)::text AS h
+            FROM (
+                SELECT xmin FROM communities WHERE id = \(community)
+                UNION ALL SELECT xmin FROM skills WHERE community_id = \(community) OR community_id IS NULL
+                UNION ALL SELECT xmin FROM service_types WHERE community_id = \(community)
+                UNION ALL SELECT xmin FROM service_type_skills WHERE community_id = \(community)
+                UNION ALL SELECT xmin FROM grids WHERE community_id = \(community)
+                UNION ALL SELECT xmin FROM grid_travel_minutes WHERE community_id = \(community)
+                UNION ALL SELECT xmin FROM places WHERE community_id = \(community)
+                UNION ALL SELECT xmin FROM volunteers WHERE community_id = \(community)
+                UNION ALL SELECT xmin FROM volunteer_skills WHERE community_id = \(community)
+                UNION ALL SELECT xmin FROM volunteer_availability WHERE community_id = \(community)
+                UNION ALL SELECT xmin FROM volunteer_preferences WHERE community_id = \(community)
+                UNION ALL SELECT xmin FROM patrol_teams WHERE community_id = \(community)
+                UNION ALL SELECT xmin FROM patrol_team_members WHERE community_id = \(community)
+                UNION ALL SELECT xmin FROM residents WHERE community_id = \(community)
+                UNION ALL SELECT xmin FROM resident_volunteer_preferences WHERE community_id = \(community)
+                UNION ALL SELECT xmin FROM rosters WHERE community_id = \(community)
+                UNION ALL SELECT a.xmin FROM volunteer_absences a, span
+                    WHERE a.community_id = \(community) AND a.during && span.r
+                UNION ALL SELECT s.xmin FROM slots s, span
+                    WHERE s.community_id = \(community) AND s.during && span.r
+                UNION ALL SELECT a.xmin FROM assignments a, span
+                    WHERE a.community_id = \(community) AND a.during && span.r
+                UNION ALL SELECT b.xmin FROM bookings b
+                    WHERE b.community_id = \(community) AND b.slot_id IN (
+                        SELECT s.id FROM slots s, span WHERE s.community_id = \(community) AND s.during && span.r)
+            ) t
+            """
+        ).rows[0]
+        return "\(try row.decode("n", as: Int.self)):\(try row.decode("h", as: String.self))"
+    }
+
     /// The newest version of the week (any state).
     static func newestRoster(community: ID<Community>, week: LocalDate, on tx: Connection) async throws -> ID<Roster>? {
         try await tx.query(

@@ -6,6 +6,7 @@ import LinliAccounts
 import LinliDatabase
 import LinliDomain
 import LinliReminders
+import LinliRostering
 import LinliSettings
 import LinliStorage
 import LinliTestSupport
@@ -252,6 +253,52 @@ struct BookingDeskTests {
             #expect(
                 try await DeskWorld.count(pool, "SELECT count(*) AS n FROM booking_proposals WHERE booking_id IS NOT NULL")
                     == 0)
+        }
+    }
+
+    @Test("a week kept by the cache is loaded again once an absence changes it: the absent volunteer is not proposed")
+    func cacheFollowsChanges() async throws {
+        try await APITest.withAPI { client, pool in
+            let world = try await DeskWorld.make(pool)
+            // 王芳 is the only woman for the resident's same-sex home care.
+            let ask = world.ask(world.care, "2027-03-10", from: (9, 0), to: (12, 0))
+            let first = try JSONValue(try await send(client, .post, DeskWorld.proposals, json: ask).body)
+            #expect(DeskWorld.names(first["visit"]) == ["王芳"])
+            let cache = WeekCache()
+            let desk = BookingDesk(cache: cache)
+            let request = VisitRequest(
+                communityID: world.community, residentID: world.resident, serviceTypeID: world.care, minutes: nil,
+                windows: [TimeWindow(start: SchedulingTime.at("2027-03-10", 9), end: SchedulingTime.at("2027-03-10", 12))],
+                notes: nil)
+            let store = Store(pool: pool)
+            for _ in 0..<2 {
+                let proposal = try await store.transaction(.community(world.community)) { tx in
+                    try await desk.propose(request, on: tx)
+                }
+                #expect(proposal.visit?.volunteers.map(\.id) == [world.fang])
+            }
+            #expect(cache.counts.hits == 1 && cache.counts.misses == 1)
+            // She calls in ill for the morning.
+            try await store.transaction(.community(world.community)) { tx in
+                try await VolunteerStore().addAbsence(
+                    Absence(
+                        volunteerID: world.fang, start: SchedulingTime.at("2027-03-10", 8),
+                        end: SchedulingTime.at("2027-03-10", 13), reason: .ill),
+                    communityID: world.community, on: tx)
+            }
+            let after = try await store.transaction(.community(world.community)) { tx in
+                try await desk.propose(request, on: tx)
+            }
+            #expect(after.visit == nil)
+            #expect(
+                !after.alternatives.contains {
+                    $0.volunteers.map(\.id).contains(world.fang) && $0.start < SchedulingTime.at("2027-03-10", 13)
+                })
+            #expect(cache.counts.misses == 2)
+            // The server's own cache too.
+            let second = try JSONValue(try await send(client, .post, DeskWorld.proposals, json: ask).body)
+            #expect(second.string["status"] == "nothing_fits", "\(second.object)")
+            #expect(!DeskWorld.names(second["visit"]).contains("王芳"))
         }
     }
 
