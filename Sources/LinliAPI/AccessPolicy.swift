@@ -108,6 +108,8 @@ enum AccessPolicy {
         "GET volunteers/{id}/absences": (.volunteers, .read),
         "POST volunteers/{id}/absences": (.volunteers, .write),
         "DELETE volunteers/{id}/absences/{absence}": (.volunteers, .write),
+        "GET volunteers/{id}/limits": (.volunteers, .read),
+        "PUT volunteers/{id}/limits": (.volunteers, .write),
         "GET volunteers/{id}/skills": (.volunteers, .read),
         "PUT volunteers/{id}/skills": (.volunteers, .write),
         "GET service-types": (.reference, .read),

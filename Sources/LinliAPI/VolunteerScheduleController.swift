@@ -21,6 +21,8 @@ struct VolunteerScheduleController: Sendable {
         group.get("volunteers/{id}/absences") { request, context in try await absences(request, context) }
         group.post("volunteers/{id}/absences") { request, context in try await addAbsence(request, context) }
         group.delete("volunteers/{id}/absences/{absence}") { request, context in try await removeAbsence(request, context) }
+        group.get("volunteers/{id}/limits") { request, context in try await limits(request, context, replacing: false) }
+        group.put("volunteers/{id}/limits") { request, context in try await limits(request, context, replacing: true) }
         group.get("volunteers/{id}/skills") { request, context in try await skills(request, context) }
         group.put("volunteers/{id}/skills") { request, context in try await setSkills(request, context) }
     }
@@ -82,7 +84,100 @@ struct VolunteerScheduleController: Sendable {
         static var nestedFields: [String: any KnownFields.Type] { ["skills": SkillGrant.self] }
     }
 
+    /// A volunteer's limits, as read and as replaced with PUT; a missing number is no limit.
+    struct LimitsBody: Codable, KnownFields {
+        var maxMinutesPerWeek: Int?
+        var maxMinutesPerDay: Int?
+        var maxShiftsPerDay: Int?
+        var maxShiftsPerWeek: Int?
+        var maxConsecutiveDays: Int?
+        var maxWeekendsPerMonth: Int?
+        var minRestMinutes: Int?
+        var noEvening: Bool?
+        var noNight: Bool?
+        var targetMinutesPerWeek: Int?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case maxMinutesPerWeek = "max_minutes_per_week"
+            case maxMinutesPerDay = "max_minutes_per_day"
+            case maxShiftsPerDay = "max_shifts_per_day"
+            case maxShiftsPerWeek = "max_shifts_per_week"
+            case maxConsecutiveDays = "max_consecutive_days"
+            case maxWeekendsPerMonth = "max_weekends_per_month"
+            case minRestMinutes = "min_rest_minutes"
+            case noEvening = "no_evening"
+            case noNight = "no_night"
+            case targetMinutesPerWeek = "target_minutes_per_week"
+        }
+        static var fieldNames: Set<String> { Set(CodingKeys.allCases.map(\.rawValue)) }
+
+        init(_ l: VolunteerLimits) {
+            maxMinutesPerWeek = l.maxMinutesPerWeek
+            maxMinutesPerDay = l.maxMinutesPerDay
+            maxShiftsPerDay = l.maxShiftsPerDay
+            maxShiftsPerWeek = l.maxShiftsPerWeek
+            maxConsecutiveDays = l.maxConsecutiveDays
+            maxWeekendsPerMonth = l.maxWeekendsPerMonth
+            minRestMinutes = l.minRestMinutes
+            noEvening = l.noEvening
+            noNight = l.noNight
+            targetMinutesPerWeek = l.targetMinutesPerWeek
+        }
+
+        // Every key is written, null for no limit, as the schema lists them all.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(maxMinutesPerWeek, forKey: .maxMinutesPerWeek)
+            try c.encode(maxMinutesPerDay, forKey: .maxMinutesPerDay)
+            try c.encode(maxShiftsPerDay, forKey: .maxShiftsPerDay)
+            try c.encode(maxShiftsPerWeek, forKey: .maxShiftsPerWeek)
+            try c.encode(maxConsecutiveDays, forKey: .maxConsecutiveDays)
+            try c.encode(maxWeekendsPerMonth, forKey: .maxWeekendsPerMonth)
+            try c.encode(minRestMinutes, forKey: .minRestMinutes)
+            try c.encode(noEvening ?? false, forKey: .noEvening)
+            try c.encode(noNight ?? false, forKey: .noNight)
+            try c.encode(targetMinutesPerWeek, forKey: .targetMinutesPerWeek)
+        }
+
+        /// The limits, each range checked and named when wrong.
+        func checked() throws -> VolunteerLimits {
+            var validation = Validation()
+            validation.range("max_minutes_per_week", maxMinutesPerWeek, 0...10_080)
+            validation.range("max_minutes_per_day", maxMinutesPerDay, 0...1_440)
+            validation.range("max_shifts_per_day", maxShiftsPerDay, 0...12)
+            validation.range("max_shifts_per_week", maxShiftsPerWeek, 0...50)
+            validation.range("max_consecutive_days", maxConsecutiveDays, 1...7)
+            validation.range("max_weekends_per_month", maxWeekendsPerMonth, 0...5)
+            validation.range("min_rest_minutes", minRestMinutes, 0...1_440)
+            validation.range("target_minutes_per_week", targetMinutesPerWeek, 0...10_080)
+            try validation.check()
+            return VolunteerLimits(
+                maxMinutesPerWeek: maxMinutesPerWeek, maxMinutesPerDay: maxMinutesPerDay, maxShiftsPerDay: maxShiftsPerDay,
+                maxShiftsPerWeek: maxShiftsPerWeek, maxConsecutiveDays: maxConsecutiveDays,
+                maxWeekendsPerMonth: maxWeekendsPerMonth, minRestMinutes: minRestMinutes, noEvening: noEvening ?? false,
+                noNight: noNight ?? false, targetMinutesPerWeek: targetMinutesPerWeek)
+        }
+    }
+
     // MARK: Handlers
+
+    /// GET answers the volunteer's limits; PUT (`replacing`) replaces them first, under the
+    /// volunteer's version (`If-Match` when given).
+    func limits(_ request: Request, _ context: APIRequestContext, replacing: Bool) async throws -> Response {
+        let wanted = replacing ? try await JSONBody.read(LimitsBody.self, from: request, maxBytes: maxBodyBytes).checked() : nil
+        let stored = try await withVolunteer(request, context) { _, id, tx in
+            var volunteer = try await volunteers.volunteer(id, on: tx)
+            if let wanted {
+                if let header = request.headers[.ifMatch], !header.isEmpty {
+                    try ETag.require(request, current: volunteer.version)
+                }
+                volunteer.limits = wanted
+                volunteer.version = try await volunteers.update(volunteer, on: tx)
+            }
+            return volunteer
+        }
+        return try jsonResponse(LimitsBody(stored.limits), headers: ETag.headers(stored.version))
+    }
 
     /// Runs `body` in the community's scope after checking the `{id}` volunteer is one of its own.
     func withVolunteer<T: Sendable>(

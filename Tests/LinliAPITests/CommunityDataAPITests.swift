@@ -198,6 +198,50 @@ struct CommunityDataAPITests {
         }
     }
 
+    @Test("a volunteer's limits: replaced, read back with the ETag, a stale If-Match is 412, bad values named")
+    func limits() async throws {
+        try await APITest.withAPI { client, pool in
+            let community = try await APITest.demoID(pool)
+            let volunteer = try await Store(pool: pool).transaction(.community(community)) { tx in
+                try #require(try await VolunteerStore().volunteers(on: tx).first).id
+            }
+            let uri = Self.base + "/volunteers/\(volunteer)/limits"
+            try await client.execute(
+                uri: uri, method: .put, headers: APITest.json,
+                body: Self.body(#"{"max_minutes_per_week": -5, "max_consecutive_days": 9}"#)
+            ) { response async throws in
+                try expectProblem(
+                    response, .unprocessableContent, code: "validation_failed",
+                    fields: ["max_minutes_per_week", "max_consecutive_days"])
+            }
+            let etag = try await client.execute(
+                uri: uri, method: .put, headers: APITest.json,
+                body: Self.body(#"{"max_minutes_per_week": 360, "no_evening": true, "min_rest_minutes": 600}"#)
+            ) { response async throws in
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                let body = try JSONValue(response.body)
+                #expect(body["max_minutes_per_week"] as? Int == 360)
+                #expect(body["no_evening"] as? Bool == true)
+                #expect(body["max_shifts_per_day"] is NSNull)
+                #expect(Set(body.object.keys) == Contract.shared.properties("VolunteerLimits"))
+                return try #require(response.headers[.eTag])
+            }
+            try await client.execute(uri: uri, method: .get) { response async throws in
+                #expect(try JSONValue(response.body)["min_rest_minutes"] as? Int == 600)
+                #expect(response.headers[.eTag] == etag)
+            }
+            let stale = APITest.headers([.contentType: "application/json", .ifMatch: "\"1\""])
+            try await client.execute(uri: uri, method: .put, headers: stale, body: Self.body(#"{"no_night": true}"#)) {
+                response async throws in
+                try expectProblem(response, .preconditionFailed, code: "stale_version")
+            }
+            let stored = try await Store(pool: pool).transaction(.community(community)) { tx in
+                try await VolunteerStore().volunteer(volunteer, on: tx).limits
+            }
+            #expect(stored.maxMinutesPerWeek == 360 && stored.noEvening && !stored.noNight)
+        }
+    }
+
     @Test("an unknown field inside a booking's window is refused, named by its path")
     func nestedUnknownField() async throws {
         try await APITest.withAPI { client, _ in

@@ -33,6 +33,7 @@ struct RoleMatrixTests {
             .patrolLeader: [
                 "GET volunteers", "GET volunteers/{id}", "GET slots", "GET slots/{id}",
                 "GET volunteers/{id}/availability", "GET volunteers/{id}/absences", "GET volunteers/{id}/skills",
+                "GET volunteers/{id}/limits",
                 "GET service-types", "GET skills", "GET grids", "GET places", "GET teams", "GET slot-templates",
                 "GET exports/roster", "GET exports/roster/print", "GET assignments/{id}/attendance",
                 "POST teams/{id}/members", "DELETE teams/{id}/members/{volunteer}",
