@@ -80,6 +80,8 @@ def main() -> None:
                     status = 200
                 record = {
                     "t": received, "n": n, "key": self.headers.get("Idempotency-Key"),
+                    # When the sender built and signed the request (whole seconds).
+                    "signed": int(timestamp) if timestamp.isdigit() else None,
                     "body_key": body.get("idempotency_key"), "to": body.get("to"), "text": body.get("text"),
                     "status": status, "signature_ok": signature_ok,
                 }

@@ -22,7 +22,7 @@ pending or running, count:
   duplicates     2xx requests beyond the first per key; two different keys for one
                  recipient and text                                             (must be 0)
   quiet hours    requests received inside the quiet window, 2xx or not          (must be 0)
-  cancelled      requests received after their slot's cancellation committed    (must be 0)
+  cancelled      requests built (signed) after their slot's cancellation committed (must be 0)
   delay          p50/p99 from due time (slot start - lead) to the first 2xx, apart for
                  reminders the quiet window deferred
 
@@ -441,9 +441,19 @@ def main() -> int:
         # Any request inside the window counts (the worker must not even try); 2xx apart.
         in_quiet = sum(1 for r in requests if quiet_start <= r["t"] < quiet_end)
         in_quiet_ok = sum(1 for r in ok_requests if quiet_start <= r["t"] < quiet_end)
-        after_cancel = [r for r in requests if r["key"] in jobs_by_key
-                        and jobs_by_key[r["key"]]["slot"] in cancel_times
-                        and r["t"] > cancel_times[jobs_by_key[r["key"]]["slot"]]]
+        # A request counts against the worker when it was built after the cancellation committed:
+        # its signed timestamp (whole seconds, so up to 1 s of leniency) is past the commit. One
+        # built before but received after was in flight while PostgreSQL was stopped: the slot
+        # lock it held died with the session, and the cancellation could commit before the
+        # gateway read the request. Those are reported apart.
+        def cancelled_before(r, built):
+            job = jobs_by_key.get(r["key"])
+            if job is None or job["slot"] not in cancel_times:
+                return False
+            moment = r.get("signed") if built else r["t"]
+            return moment is not None and moment > cancel_times[job["slot"]]
+        after_cancel = [r for r in requests if cancelled_before(r, built=True)]
+        in_flight_at_cancel = [r for r in requests if cancelled_before(r, built=False) and not cancelled_before(r, built=True)]
         lost = [k for k, j in jobs_by_key.items() if j["slot"] not in cancel_times and k not in first_ok]
         cancelled_undelivered = sum(1 for k, j in jobs_by_key.items() if j["slot"] in cancel_times and k not in first_ok)
         cancelled_delivered = sum(1 for k, j in jobs_by_key.items() if j["slot"] in cancel_times and k in first_ok)
@@ -478,6 +488,8 @@ def main() -> int:
             ("reminders due", n, ""),
             ("delivered (distinct keys answered 2xx)", delivered, ""),
             ("cancelled, not delivered", cancelled_undelivered, f"of {len(cancel_times)} slots cancelled"),
+            ("received after their slot's cancellation, built before it", len(in_flight_at_cancel),
+             "in flight when the lock's session died"),
             ("cancelled after their reminder was delivered", cancelled_delivered, ""),
             ("lost", len(lost), "must be 0"),
             ("duplicate deliveries (2xx beyond the first, same key)", duplicates, "each carries the first's key"),
