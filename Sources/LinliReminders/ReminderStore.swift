@@ -171,19 +171,17 @@ enum ReminderStore {
         guard
             let row = try await tx.query(
                 """
-                SELECT id, name, phone, time_zone,
-                       extract(hour FROM quiet_hours_start)::int * 60 + extract(minute FROM quiet_hours_start)::int AS qs,
-                       extract(hour FROM quiet_hours_end)::int * 60 + extract(minute FROM quiet_hours_end)::int AS qe,
-                       daily_message_cap
+                SELECT id, name, phone, time_zone, \(OrganisationStore.messagingRulesColumns)
                 FROM communities WHERE id = \(id)
                 """
             ).rows.first
         else { throw StorageError.notFound("community \(id)") }
         let zone = TimeZone(identifier: try row.decode("time_zone", as: String.self)) ?? .shanghai
+        let rules = try OrganisationStore.messagingRules(row)
         return CommunityMessaging(
             id: try row.decode("id"), name: try row.decode("name"), phone: try row.decode("phone"), timeZone: zone,
-            quiet: QuietHours(startMinute: try row.decode("qs"), endMinute: try row.decode("qe"), timeZone: zone),
-            dailyCap: try row.decode("daily_message_cap"))
+            quiet: QuietHours(startMinute: rules.quietStartMinute, endMinute: rules.quietEndMinute, timeZone: zone),
+            dailyCap: rules.dailyMessageCap)
     }
 
     // MARK: Sending

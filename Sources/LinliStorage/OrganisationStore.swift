@@ -58,16 +58,22 @@ public struct OrganisationStore: Sendable {
 
     /// The community's quiet hours and daily message cap (see `MessagingRules`).
     public func messagingRules(_ id: ID<Community>, on tx: Connection) async throws -> MessagingRules {
-        let rows = try await tx.query(
-            """
-            SELECT extract(hour FROM quiet_hours_start)::int * 60 + extract(minute FROM quiet_hours_start)::int AS qs,
-                   extract(hour FROM quiet_hours_end)::int * 60 + extract(minute FROM quiet_hours_end)::int AS qe,
-                   daily_message_cap
-            FROM communities WHERE id = \(id)
-            """
-        ).rows
+        let rows = try await tx.query("SELECT \(Self.messagingRulesColumns) FROM communities WHERE id = \(id)").rows
         guard let row = rows.first else { throw StorageError.notFound("community \(id)") }
-        return MessagingRules(
+        return try Self.messagingRules(row)
+    }
+
+    /// The columns of `communities` that `messagingRules(_:)` decodes: quiet hours as minutes
+    /// after midnight, and the daily cap. The reminder sender reads them with the community's
+    /// contact facts in one query.
+    public static let messagingRulesColumns: SQLQuery = """
+        extract(hour FROM quiet_hours_start)::int * 60 + extract(minute FROM quiet_hours_start)::int AS qs,
+        extract(hour FROM quiet_hours_end)::int * 60 + extract(minute FROM quiet_hours_end)::int AS qe,
+        daily_message_cap
+        """
+
+    public static func messagingRules(_ row: Row) throws -> MessagingRules {
+        MessagingRules(
             quietStartMinute: try row.decode("qs"), quietEndMinute: try row.decode("qe"),
             dailyMessageCap: try row.decode("daily_message_cap"))
     }
