@@ -26,11 +26,16 @@ struct WorkerTests {
                 "SELECT last_seen_at FROM worker_heartbeats WHERE instance_name = 'test-worker-1'"
             )
             .rows[0].decode("last_seen_at")
-            try await Task.sleep(for: .milliseconds(600))
-            let later: Date = try await pool.query(
-                "SELECT last_seen_at FROM worker_heartbeats WHERE instance_name = 'test-worker-1'"
-            )
-            .rows[0].decode("last_seen_at")
+            // A heartbeat every 0.2 s: wait for the next one rather than a fixed time, which a
+            // loaded machine overran.
+            var later = first
+            for _ in 0..<100 where later <= first {
+                try await Task.sleep(for: .milliseconds(100))
+                later = try await pool.query(
+                    "SELECT last_seen_at FROM worker_heartbeats WHERE instance_name = 'test-worker-1'"
+                )
+                .rows[0].decode("last_seen_at")
+            }
             #expect(later > first)
             let stopStart = ContinuousClock.now
             await group.triggerGracefulShutdown()
