@@ -93,16 +93,10 @@ fi
 if [[ "${LINLI_TEST_SKIP_HARNESS:-0}" != 1 && $# -eq 0 ]]; then
     say "reminder crash harness, short profile (workers SIGKILLed, PostgreSQL stopped immediately)"
     # The debug binaries the tests just used: no second build.
-    # OPEN DEFECT (session 3): about 1 run in 3 reports one request built after its slot's
-    # cancellation committed, around the PostgreSQL immediate stop; the cause is not yet
-    # found. Until it is, a failed run is reported in full and run again with a new seed, and
-    # only two failures in a row fail the test command. Remove this second chance with the fix.
-    harness() { LINLI_HARNESS_BIN="$(swift build --show-bin-path)" "$ROOT/Benchmarks/reminder-harness.sh" --profile short; }
-    if harness; then
+    if LINLI_HARNESS_BIN="$(swift build --show-bin-path)" "$ROOT/Benchmarks/reminder-harness.sh" --profile short; then
         passed=$((passed + 1))
     else
-        say "REMINDER HARNESS FAILED (known open defect, see the comment in deploy/test.sh); running it again"
-        if harness; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+        failed=$((failed + 1))
     fi
 fi
 
