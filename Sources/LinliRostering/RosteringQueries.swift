@@ -168,6 +168,22 @@ enum RosteringQueries {
         return out
     }
 
+    /// The community's grid-to-grid travel table, by grid code (the slots' place keys).
+    static func travelTimes(community: ID<Community>, on tx: Connection) async throws -> [TravelTime] {
+        try await tx.query(
+            """
+            SELECT f.code AS from_code, t.code AS to_code, m.minutes
+            FROM grid_travel_minutes m
+            JOIN grids f ON f.id = m.from_grid_id
+            JOIN grids t ON t.id = m.to_grid_id
+            WHERE m.community_id = \(community)
+            ORDER BY f.code, t.code
+            """
+        ).rows.map { row in
+            TravelTime(from: try row.decode("from_code"), to: try row.decode("to_code"), minutes: try row.decode("minutes"))
+        }
+    }
+
     /// The longest travel time between two grids of the community (0 without a table).
     static func longestTravel(community: ID<Community>, on tx: Connection) async throws -> Int {
         try await tx.query(

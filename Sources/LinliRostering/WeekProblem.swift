@@ -358,7 +358,8 @@ public struct WeekProblemLoader: Sendable {
             name: "\(community.name) \(week.isoWeekName)", horizonDays: 7, startDate: week.description, skills: skills,
             kinds: kinds, people: people, slots: slots, requests: requests,
             travelMinutes: try await RosteringQueries.longestTravel(community: communityID, on: tx),
-            eveningStartsAt: 18 * 60, weights: weights)
+            eveningStartsAt: 18 * 60, weights: weights,
+            travelTimes: try await RosteringQueries.travelTimes(community: communityID, on: tx))
         let check = ScheduleValidator.validate(problem: problem, assignments: pinned)
         var broken: [LinliScheduler.Assignment: String] = [:]
         for v in check.violations where Self.staticRules.contains(v.rule) {
@@ -387,7 +388,9 @@ public struct WeekProblemLoader: Sendable {
 
         notes.append(
             "booking windows: a visit is scheduled at its slot's fixed time; other acceptable windows are not considered")
-        notes.append("travel: one time (\(problem.travelMinutes) min, the longest between grids) for any change of grid")
+        notes.append(
+            "travel: the grid-to-grid table (\(problem.travelTimes.count) entries); a pair it does not list takes its longest time (\(problem.travelMinutes) min)"
+        )
         notes.append(
             "rest, consecutive days and travel against the previous and next weeks are not checked; weekends worked earlier in the month are"
         )

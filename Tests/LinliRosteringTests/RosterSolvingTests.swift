@@ -111,7 +111,10 @@ struct WeekProblemLoaderTests {
                 $0.reason?.hasPrefix("ill") == true
             }
             #expect(ill?.first?.range == MinuteRange(start: 0, end: 3 * minutesPerDay))
-            #expect(p.travelMinutes == 15)
+            // Travel: the demo's table, 5 minutes per grid apart; the longest only for a pair it lacks.
+            #expect(p.travelMinutes == 15 && p.travelTimes.count == 12)
+            #expect(p.travelTime(from: "G1", to: "G2") == 5 && p.travelTime(from: "G3", to: "G2") == 5)
+            #expect(p.travelTime(from: "G1", to: "G4") == 15 && p.travelTime(from: "G1", to: "G9") == 15)
             #expect(week.approximations.contains { $0.hasPrefix("booking windows") })
             // English names for explanations.
             #expect(week.problem(in: .en).kinds.contains { $0.name == "Bathing assistance" })
