@@ -7,6 +7,7 @@
 #   LINLI_TEST_SKIP_SMOKE=1        skip the start-up smoke test of deploy/up.sh
 #   LINLI_TEST_SKIP_HARNESS=1      skip the reminder crash harness (short profile, about 2-3 minutes)
 #   LINLI_TEST_SKIP_FUZZ=1         skip the API fuzz run (schemathesis, short profile, about 1-2 minutes)
+#   LINLI_TEST_SKIP_HOSTILE=1      skip the hostile-input checks (short profile, under a minute)
 #   LINLI_TEST_LINT=0              skip the swift format lint (for quick local runs only)
 set -euo pipefail
 
@@ -108,6 +109,15 @@ if [[ "${LINLI_TEST_SKIP_FUZZ:-0}" != 1 && $# -eq 0 ]]; then
         passed=$((passed + 1))
     elif [[ $fuzz -eq 3 ]]; then
         say "SKIPPED the API fuzz run: schemathesis could not be installed (offline?)"
+    else
+        failed=$((failed + 1))
+    fi
+fi
+
+if [[ "${LINLI_TEST_SKIP_HOSTILE:-0}" != 1 && $# -eq 0 ]]; then
+    say "hostile input, short profile (injection strings, malformed bodies, traversal, forged webhooks, brute force)"
+    if LINLI_HOSTILE_BIN="$(swift build --show-bin-path)" "$ROOT/Benchmarks/hostile-input.sh" --profile short; then
+        passed=$((passed + 1))
     else
         failed=$((failed + 1))
     fi
