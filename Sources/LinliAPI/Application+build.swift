@@ -13,11 +13,16 @@ import Prometheus
 /// What the HTTP service needs besides its settings; tests build it against their own database.
 public struct APIDependencies: Sendable {
     public let pool: ConnectionPool
+    /// The reports' pool over a read replica (`LINLI_DATABASE_REPORTS_URL`); nil: `pool`.
+    public let reportsPool: ConnectionPool?
     public let migrator: Migrator
     public let metrics: PrometheusCollectorRegistry
 
-    public init(pool: ConnectionPool, migrator: Migrator, metrics: PrometheusCollectorRegistry) {
+    public init(
+        pool: ConnectionPool, reportsPool: ConnectionPool? = nil, migrator: Migrator, metrics: PrometheusCollectorRegistry
+    ) {
         self.pool = pool
+        self.reportsPool = reportsPool
         self.migrator = migrator
         self.metrics = metrics
     }
@@ -28,9 +33,16 @@ public struct APIDependencies: Sendable {
     ) throws -> APIDependencies {
         let pool = try settings.makePool(
             applicationName: "linli-server", asApplication: true, limitStatements: true, logger: logger)
+        let reportsPool =
+            settings.databaseReportsURL == nil
+            ? nil
+            : try settings.makePool(
+                applicationName: "linli-server-reports", asApplication: true, limitStatements: true, reports: true,
+                logger: logger)
         let migrations = try Migrator.load(directory: Migrator.locateDirectory(configured: settings.migrationsDirectory))
         return APIDependencies(
-            pool: pool, migrator: Migrator(pool: pool, migrations: migrations, logger: logger), metrics: metrics)
+            pool: pool, reportsPool: reportsPool, migrator: Migrator(pool: pool, migrations: migrations, logger: logger),
+            metrics: metrics)
     }
 }
 
@@ -45,6 +57,7 @@ public func buildApplication(
         configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort), serverName: "Linli"),
         logger: logger)
     app.addServices(PoolService(pool: dependencies.pool))
+    if let reports = dependencies.reportsPool { app.addServices(PoolService(pool: reports)) }
     return app
 }
 
@@ -106,7 +119,8 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     RostersController(store: store).addRoutes(to: community)
     RosterPlanningController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     // Exports, attendance and calendar feeds; the printable page is rendered by LinliWeb.
-    ExportsController(store: store, pages: pages).addRoutes(to: community)
+    let reports = Store(pool: dependencies.reportsPool ?? dependencies.pool, readOnly: true)
+    ExportsController(store: store, reports: reports, pages: pages).addRoutes(to: community)
     AttendanceController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     let feeds = FeedsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes)
     feeds.addRoutes(to: community)

@@ -12,6 +12,9 @@ import SystemPackage
 public struct LinliSettings: Sendable {
     /// libpq connection string or URI; nil means libpq reads the `PG*` variables. Secret.
     public var databaseURL: String?
+    /// libpq connection string or URI of a read replica for the service's reports (hours and
+    /// participation); nil: the reports read the primary like everything else. Secret.
+    public var databaseReportsURL: String? = nil
     /// Largest number of connections one process opens.
     public var databasePoolSize: Int
     /// How long a request waits for a free connection before failing.
@@ -107,7 +110,9 @@ public struct LinliSettings: Sendable {
     public static let officialWeComWebhookURL = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
 
     /// The variables whose values swift-configuration treats as secrets (redacted when printed).
-    static let secretVariables: Set<String> = ["DATABASE_URL", "LINLI_SMS_WEBHOOK_SECRET", "LINLI_REPLY_WEBHOOK_SECRET"]
+    static let secretVariables: Set<String> = [
+        "DATABASE_URL", "LINLI_DATABASE_REPORTS_URL", "LINLI_SMS_WEBHOOK_SECRET", "LINLI_REPLY_WEBHOOK_SECRET",
+    ]
 
     public static func defaultInstanceName() -> String {
         "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
@@ -157,6 +162,7 @@ public struct LinliSettings: Sendable {
         }
 
         databaseURL = text("database.url", secret: true)
+        databaseReportsURL = text("linli.database.reports.url", secret: true)
         databasePoolSize = try integer(
             "linli.database.pool.size", "LINLI_DATABASE_POOL_SIZE", default: defaults.databasePoolSize, range: 1...500)
         databaseAcquireTimeoutSeconds = try seconds(

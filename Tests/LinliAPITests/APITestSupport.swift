@@ -20,15 +20,19 @@ enum APITest {
     static let volunteers = "/api/v1/communities/demo/volunteers"
     static let residents = "/api/v1/communities/demo/residents"
 
+    /// `reportsURL` makes the reports' connection string (`LINLI_DATABASE_REPORTS_URL`) from the
+    /// test database's.
     static func withAPI(
         maxBodyBytes: Int = 2 * 1024 * 1024, cookieSecure: Bool = false,
+        reportsURL: (@Sendable (String) -> String)? = nil,
         _ body: @escaping @Sendable (any TestClientProtocol, ConnectionPool) async throws -> Void
     ) async throws {
         try await TestDatabase.withDatabase { pool, configuration in
             try await DemoData.load(pool: pool, migrationsDirectory: TestDatabase.migrationsDirectory)
-            let settings = LinliSettings(
+            var settings = LinliSettings(
                 databaseURL: configuration.connectionString, httpPort: 0, httpMaxBodyBytes: maxBodyBytes,
                 cookieSecure: cookieSecure)
+            settings.databaseReportsURL = reportsURL?(configuration.connectionString)
             let dependencies = try APIDependencies.live(
                 settings: settings, metrics: PrometheusCollectorRegistry(), logger: TestDatabase.logger)
             let app = buildApplication(settings: settings, dependencies: dependencies, logger: TestDatabase.logger)
