@@ -69,7 +69,7 @@ public struct CareNotesStartError: Error, CustomStringConvertible, Sendable {
     public let count: Int
     public var description: String {
         "数据库中有 \(count) 条居民护理备注，但未配置密钥（LINLI_CARE_NOTES_KEY_FILE 或 LINLI_CARE_NOTES_KEYS），服务不启动；"
-            + "见 deploy/README.md「护理备注密钥」/ the database holds \(count) residents' care note(s) but no key is configured "
+            + "见 deploy/README.md 的「Care notes key」一节 / the database holds \(count) residents' care note(s) but no key is configured "
             + "(LINLI_CARE_NOTES_KEY_FILE or LINLI_CARE_NOTES_KEYS), so the service does not start; "
             + "see deploy/README.md, \"Care notes key\""
     }

@@ -96,6 +96,18 @@ struct SecondFactorAPITests {
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body).contains("otpauth://totp/"))
             }
+            try await client.execute(
+                uri: "/app/second-factor?lang=en", method: .post, headers: form,
+                body: ByteBuffer(string: "csrf_token=\(csrf)&code=000000x")
+            ) { response async throws in
+                #expect(response.status == .unprocessableContent)
+                #expect(String(buffer: response.body).contains("The code is wrong or was used"))
+            }
+            try await client.execute(
+                uri: "/app/second-factor", method: .post, headers: form, body: ByteBuffer(string: "csrf_token=forged")
+            ) { response async throws in
+                try expectProblem(response, .forbidden, code: "csrf_failed")
+            }
             // Over the API: a key, a wrong code (422), the right one (204), then everything works.
             let secret = try await client.execute(uri: "/api/v1/me/second-factor", method: .post, headers: unsafe) {
                 response async throws in
