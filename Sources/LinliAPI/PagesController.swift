@@ -127,10 +127,14 @@ struct PagesController: Sendable {
                 "team": $0.teamName ?? "",
             ]
         }
+        // The pages each role may use (AccessPolicy decides), grouped by page family.
+        let allRoles = Set(assignments.map(\.grant.role))
+        let pageLinks = DeskPagesController.homeLinks(allRoles, language)
         let html = try pages.get().render(
             "home", title: WebStrings.text("signInTitle", language),
             values: [
                 "name": user.user.displayName, "roles": roles, "printLinks": links, "hasPrintLinks": !links.isEmpty,
+                "pageLinks": pageLinks, "hasPageLinks": !pageLinks.isEmpty,
                 "csrf": CSRFToken.token(for: token),
             ], language: language)
         return htmlResponse(html, language: language)
