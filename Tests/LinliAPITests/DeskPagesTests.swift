@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import LinliAPI
 import LinliAccounts
 import LinliDatabase
 import LinliDomain
@@ -10,6 +9,8 @@ import LinliStorage
 import LinliTestSupport
 import NIOCore
 import Testing
+
+@testable import LinliAPI
 
 /// A browser's session on the pages: the cookie and the CSRF token its forms carry.
 struct PageSession {
@@ -154,6 +155,20 @@ struct DeskPagesTests {
                 try await BookingStore().booking(try #require(ID<Booking>(uuidString: bookingID)), on: tx)
             }
             #expect(after.state == .cancelled && after.stateReason == "老人住院")
+        }
+    }
+
+    @Test("desk staff's proposals over the JSON API see the volunteers too, and confirm")
+    func deskStaffOverTheAPI() async throws {
+        try await APITest.withAPI { signedIn, pool in
+            let world = try await DeskWorld.make(pool)
+            let desk = try await SignedInClient.signIn(signedIn, pool: pool, role: .deskStaff)
+            let response = try await send(
+                desk, .post, DeskWorld.proposals, json: world.ask(world.meals, "2027-03-10", from: (9, 0), to: (12, 0)))
+            #expect(response.status == .created, "\(String(buffer: response.body))")
+            let confirm = try #require(try JSONValue(response.body).string["confirm"])
+            let confirmed = try await send(desk, .post, confirm, headers: [IdempotencyMiddleware.header: "desk-api-1"])
+            #expect(confirmed.status == .created, "\(String(buffer: confirmed.body))")
         }
     }
 
