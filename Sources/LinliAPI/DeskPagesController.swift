@@ -141,6 +141,7 @@ struct DeskPagesController: Sendable {
         values["otherLangHref"] =
             "\(path)?lang=\(other.rawValue)" + (desk.named ? "&c=\(desk.community.code)" : "")
         values["communityName"] = desk.community.name
+        values["c"] = desk.named ? desk.community.code : ""
         let html = try pages.get().render(
             template, title: "\(title) · \(desk.community.name)", values: Self.compact(values), language: desk.language)
         var response = htmlResponse(html, language: desk.language)
