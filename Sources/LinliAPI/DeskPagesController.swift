@@ -218,6 +218,8 @@ struct DeskPagesController: Sendable {
         var from = ""
         var to = ""
         var notes = ""
+        /// The booking this one replaces once confirmed (改约), as its id.
+        var move = ""
 
         init() {}
 
@@ -228,6 +230,7 @@ struct DeskPagesController: Sendable {
             from = (fields["from"] ?? "").trimmingCharacters(in: .whitespaces)
             to = (fields["to"] ?? "").trimmingCharacters(in: .whitespaces)
             notes = String((fields["notes"] ?? "").prefix(500))
+            move = fields["move"].flatMap(ID<Booking>.init(uuidString:))?.description ?? ""
         }
     }
 
@@ -248,7 +251,11 @@ struct DeskPagesController: Sendable {
             case "cancelled": notice = desk.text("desk_cancelledNotice")
             default: break
             }
-            return try await residentPage(id, desk, form: BookForm(), errors: [:], outcome: nil, notice: notice)
+            // Moving a booking (改约): the form starts with its service and carries its id.
+            var form = BookForm()
+            form.move = request.uri.queryParameters["move"].flatMap { ID<Booking>(uuidString: String($0)) }?.description ?? ""
+            form.service = request.uri.queryParameters["service"].map(String.init) ?? ""
+            return try await residentPage(id, desk, form: form, errors: [:], outcome: nil, notice: notice)
         }
     }
 
@@ -345,7 +352,7 @@ struct DeskPagesController: Sendable {
         }
         return [
             "services": options, "presets": presets, "date": form.date, "from": form.from, "to": form.to,
-            "notes": form.notes, "service": form.service, "errors": errors,
+            "notes": form.notes, "service": form.service, "errors": errors, "move": form.move,
         ]
     }
 
@@ -401,7 +408,7 @@ struct DeskPagesController: Sendable {
                 "desk-proposal", title: desk.text("desk_proposal"), desk, path: "/app/desk/residents/\(id)",
                 [
                     "id": proposal.id.description, "residentID": id.description, "residentName": resident.name,
-                    "service": service.description, "notes": entered.notes,
+                    "service": service.description, "notes": entered.notes, "move": entered.move,
                     "serviceName": desk.language == .en ? type.nameEn : type.nameZh,
                     "when": DeskFormat.visit(visit.start, visit.end, desk.zone, desk.language),
                     "who": visit.volunteers.map(\.name).joined(separator: desk.text("listSeparator")),
@@ -429,8 +436,17 @@ struct DeskPagesController: Sendable {
                 return try message(desk.language, key: "desk_notFound", status: .notFound, back: back)
             }
             do {
+                let moved = fields["move"].flatMap(ID<Booking>.init(uuidString:))
                 let done = try await store.transaction(desk.deskScope) { tx in
-                    try await ReminderPlanner().confirmProposal(id, desk: bookingDesk, by: desk.user.user.id, on: tx)
+                    let done = try await ReminderPlanner().confirmProposal(
+                        id, desk: bookingDesk, by: desk.user.user.id, on: tx)
+                    // 改约: the old booking of the same resident goes in the same transaction.
+                    if let moved, let old = try? await BookingStore().booking(moved, on: tx),
+                        old.residentID == done.booking.residentID, old.state == .requested || old.state == .scheduled
+                    {
+                        _ = try await ReminderPlanner().cancelBooking(moved, reason: Self.movedReason, on: tx)
+                    }
+                    return done
                 }
                 return Self.redirect("/app/desk/bookings/\(done.booking.id)?\(desk.query)&done=booked")
             } catch let error as BookingDeskError {
@@ -444,6 +460,9 @@ struct DeskPagesController: Sendable {
             }
         }
     }
+
+    /// The state reason of a booking replaced by a new time.
+    static let movedReason = "改约 / moved to another time"
 
     // MARK: - A booking, its slip, cancelling
 
@@ -484,7 +503,7 @@ struct DeskPagesController: Sendable {
             "who": view.volunteers.joined(separator: desk.text("listSeparator")),
             "state": desk.text("desk_state_\(b.state.rawValue)"), "stateReason": b.stateReason ?? "",
             "cancellable": b.state == .requested || b.state == .scheduled, "printable": b.state == .scheduled,
-            "communityPhone": desk.community.phone ?? "",
+            "communityPhone": desk.community.phone ?? "", "serviceID": view.service.id.description,
         ]
     }
 

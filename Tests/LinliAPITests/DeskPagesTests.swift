@@ -158,6 +158,48 @@ struct DeskPagesTests {
         }
     }
 
+    @Test("moving a booking: the new time is proposed and confirmed, and the old booking is cancelled with it")
+    func moveBooking() async throws {
+        try await APITest.withAPI { signedIn, pool in
+            let world = try await DeskWorld.make(pool)
+            let desk = try await PageSession.signIn(signedIn, pool, role: .deskStaff)
+            func confirm(_ html: String, _ fields: [(String, String)]) async throws -> String {
+                let action = try #require(Self.between(html, #"action="/app/desk/proposals/"#, #"""#))
+                let response = try await desk.post(
+                    "/app/desk/proposals/\(action.replacingOccurrences(of: "&amp;", with: "&"))", fields)
+                #expect(response.status == .seeOther, "\(String(buffer: response.body))")
+                let location = try #require(response.headers[.location])
+                return try #require(Self.between(location, "/app/desk/bookings/", "?"))
+            }
+            let first = try await confirm(String(buffer: try await Self.propose(desk, world).body), [])
+            let page = String(buffer: try await desk.get("/app/desk/bookings/\(first)").body)
+            let link = try #require(Self.between(page, #"<a id="move" href=""#, #"""#))
+                .replacingOccurrences(of: "&amp;", with: "&")
+            #expect(link.contains("move=\(first)") && link.contains("service=\(world.meals)"))
+            let form = String(buffer: try await desk.get(link).body)
+            #expect(form.contains(#"<input type="hidden" name="move" value="\#(first)">"#))
+            #expect(form.contains(#"<option value="\#(world.meals)" selected>"#) && form.contains("正在改约"))
+            let proposed = try await desk.post(
+                "/app/desk/residents/\(world.resident)/propose",
+                [
+                    ("service", world.meals.description), ("date", "2027-03-11"), ("from", "14:00"), ("to", "16:00"),
+                    ("move", first),
+                ])
+            let html = String(buffer: proposed.body)
+            #expect(html.contains(#"<input type="hidden" name="move" value="\#(first)">"#))
+            let second = try await confirm(html, [("move", first)])
+            #expect(second != first)
+            let (old, new) = try await Store(pool: pool).transaction(.community(world.community)) { tx in
+                (
+                    try await BookingStore().booking(try #require(ID<Booking>(uuidString: first)), on: tx),
+                    try await BookingStore().booking(try #require(ID<Booking>(uuidString: second)), on: tx)
+                )
+            }
+            #expect(old.state == .cancelled && old.stateReason == "改约 / moved to another time")
+            #expect(new.state == .scheduled)
+        }
+    }
+
     @Test("desk staff's proposals over the JSON API see the volunteers too, and confirm")
     func deskStaffOverTheAPI() async throws {
         try await APITest.withAPI { signedIn, pool in
