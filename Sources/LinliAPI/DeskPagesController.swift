@@ -340,7 +340,8 @@ struct DeskPagesController: Sendable {
         let options: [[String: Any]] = services.map { s in
             [
                 "id": s.id.description, "selected": s.id.description == form.service,
-                "label": "\(desk.language == .en ? s.nameEn : s.nameZh)（\(s.defaultMinutes) \(desk.text("desk_minutes"))）",
+                "label": desk.language == .en
+                    ? "\(s.nameEn) (\(s.defaultMinutes) minutes)" : "\(s.nameZh)（\(s.defaultMinutes) 分钟）",
             ]
         }
         let presets: [[String: Any]] = DeskWindows.presets(now: now, zone: desk.zone).map { preset in

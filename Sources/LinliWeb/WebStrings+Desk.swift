@@ -35,7 +35,6 @@ extension WebStrings {
         "desk_book": ("预约上门服务", "Book a home visit"),
         "desk_service": ("服务项目", "Service"),
         "desk_chooseService": ("请选择服务项目", "Choose a service"),
-        "desk_minutes": ("分钟", "minutes"),
         "desk_windows": ("居民方便的时间（可多选）", "When the resident can receive the visit (choose one or more)"),
         "desk_morning": ("上午", " morning"),
         "desk_afternoon": ("下午", " afternoon"),
