@@ -140,6 +140,9 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
         authenticator: authentication.authenticator, store: store, pages: pages, cookieSecure: settings.cookieSecure,
         maxBodyBytes: settings.httpMaxBodyBytes, requireSecondFactor: settings.requireSecondFactor
     ).addRoutes(to: router)
+    DeskPagesController(
+        authenticator: authentication.authenticator, store: store, pages: pages, maxBodyBytes: settings.httpMaxBodyBytes
+    ).addRoutes(to: router)
     let signedIn = router.group("/api/v1").add(middleware: authentication)
     sessions.addRoutes(to: signedIn)
     CommunitiesController(store: store).addRoutes(to: signedIn)

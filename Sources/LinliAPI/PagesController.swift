@@ -132,16 +132,21 @@ struct PagesController: Sendable {
             if let team = a.grant.teamID { href += "&team=\(team)" }
             links.append(["href": href, "label": [code, a.teamName, week].compactMap { $0 }.joined(separator: " · ")])
         }
+        // Empty values are left out: swift-mustache takes "" as true in a section.
         let roles: [[String: String]] = assignments.map {
             [
                 "role": WebStrings.text("role.\($0.grant.role.rawValue)", language), "community": $0.communityCode ?? "",
                 "team": $0.teamName ?? "",
-            ]
+            ].filter { !$0.value.isEmpty }
         }
+        // The pages each role may use (AccessPolicy decides), grouped by page family.
+        let allRoles = Set(assignments.map(\.grant.role))
+        let pageLinks = DeskPagesController.homeLinks(allRoles, language)
         let html = try pages.get().render(
             "home", title: WebStrings.text("signInTitle", language),
             values: [
                 "name": user.user.displayName, "roles": roles, "printLinks": links, "hasPrintLinks": !links.isEmpty,
+                "pageLinks": pageLinks, "hasPageLinks": !pageLinks.isEmpty,
                 "csrf": CSRFToken.token(for: token),
             ], language: language)
         return htmlResponse(html, language: language)

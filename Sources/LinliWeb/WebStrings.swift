@@ -1,8 +1,10 @@
 /// Every text the pages show, in zh-CN and English (Chinese first). Templates read them as
 /// `{{t.key}}`; a key missing from one language is caught by a test.
 public enum WebStrings {
-    /// key → (Chinese, English).
-    public static let all: [String: (zh: String, en: String)] = [
+    /// key → (Chinese, English): the shared table and each page group's own (e.g. `desk`).
+    public static let all: [String: (zh: String, en: String)] = common.merging(desk) { first, _ in first }
+
+    static let common: [String: (zh: String, en: String)] = [
         "rosterSheet": ("排班签到表", "Roster sign-in sheet"),
         "community": ("社区", "Community"),
         "team": ("巡逻队", "Patrol team"),
@@ -41,8 +43,8 @@ public enum WebStrings {
         "yourRoles": ("您的岗位", "Your roles"),
         "thisWeek": ("本周排班签到表", "This week's sign-in sheets"),
         "pagesComing": (
-            "预约服务台、排班看板等页面正在建设中；现在可通过接口（/openapi.yaml）和命令行使用。",
-            "The booking desk, roster board and other pages are being built; until then use the API (/openapi.yaml) and the command line."
+            "排班看板等其他页面正在建设中；现在可通过接口（/openapi.yaml）和命令行使用。",
+            "The roster board and other pages are being built; until then use the API (/openapi.yaml) and the command line."
         ),
         "enrolTitle": ("启用两步验证", "Set up your second factor"),
         "enrolIntro": (
