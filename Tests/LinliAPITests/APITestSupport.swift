@@ -21,14 +21,14 @@ enum APITest {
     static let residents = "/api/v1/communities/demo/residents"
 
     static func withAPI(
-        maxBodyBytes: Int = 2 * 1024 * 1024, cookieSecure: Bool = false,
+        maxBodyBytes: Int = 2 * 1024 * 1024, cookieSecure: Bool = false, statementTimeoutSeconds: Double = 30,
         _ body: @escaping @Sendable (any TestClientProtocol, ConnectionPool) async throws -> Void
     ) async throws {
         try await TestDatabase.withDatabase { pool, configuration in
             try await DemoData.load(pool: pool, migrationsDirectory: TestDatabase.migrationsDirectory)
             let settings = LinliSettings(
-                databaseURL: configuration.connectionString, httpPort: 0, httpMaxBodyBytes: maxBodyBytes,
-                cookieSecure: cookieSecure)
+                databaseURL: configuration.connectionString, databaseStatementTimeoutSeconds: statementTimeoutSeconds,
+                httpPort: 0, httpMaxBodyBytes: maxBodyBytes, cookieSecure: cookieSecure)
             let dependencies = try APIDependencies.live(
                 settings: settings, metrics: PrometheusCollectorRegistry(), logger: TestDatabase.logger)
             let app = buildApplication(settings: settings, dependencies: dependencies, logger: TestDatabase.logger)
