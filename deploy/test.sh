@@ -6,6 +6,7 @@
 #   deploy/test.sh --filter NAME   pass a filter to `swift test`
 #   LINLI_TEST_SKIP_SMOKE=1        skip the start-up smoke test of deploy/up.sh
 #   LINLI_TEST_SKIP_HARNESS=1      skip the reminder crash harness (short profile, about 2-3 minutes)
+#   LINLI_TEST_SKIP_LOADFAULTS=1   skip the load and fault harness (short profile, about 3-4 minutes)
 #   LINLI_TEST_SKIP_FUZZ=1         skip the API fuzz run (schemathesis, short profile, about 1-2 minutes)
 #   LINLI_TEST_LINT=0              skip the swift format lint (for quick local runs only)
 set -euo pipefail
@@ -103,6 +104,15 @@ if [[ "${LINLI_TEST_SKIP_HARNESS:-0}" != 1 && $# -eq 0 ]]; then
     else
         say "REMINDER HARNESS FAILED (known open defect, see the comment in deploy/test.sh); running it again"
         if harness; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    fi
+fi
+
+if [[ "${LINLI_TEST_SKIP_LOADFAULTS:-0}" != 1 && $# -eq 0 ]]; then
+    say "load and fault harness, short profile (HTTP load while PostgreSQL, backends, worker, gateway, pool and clock fail)"
+    if "$ROOT/Benchmarks/load-faults.sh" --profile short --bin "$(swift build --show-bin-path)"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
     fi
 fi
 
