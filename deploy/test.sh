@@ -6,6 +6,7 @@
 #   deploy/test.sh --filter NAME   pass a filter to `swift test`
 #   LINLI_TEST_SKIP_SMOKE=1        skip the start-up smoke test of deploy/up.sh
 #   LINLI_TEST_SKIP_HARNESS=1      skip the reminder crash harness (short profile, about 2-3 minutes)
+#   LINLI_TEST_SKIP_LOADFAULTS=1   skip the load and fault harness (short profile, about 3-4 minutes)
 #   LINLI_TEST_SKIP_FUZZ=1         skip the API fuzz run (schemathesis, short profile, about 1-2 minutes)
 #   LINLI_TEST_SKIP_HOSTILE=1      skip the hostile-input checks (short profile, under a minute)
 #   LINLI_TEST_SKIP_BROWSER=1      skip the browser tests (Tests/browser/run.sh: headless Chromium through
@@ -107,6 +108,15 @@ if [[ "${LINLI_TEST_SKIP_HARNESS:-0}" != 1 && $# -eq 0 ]]; then
     say "reminder crash harness, short profile (workers SIGKILLed, PostgreSQL stopped immediately)"
     # The debug binaries the tests just used: no second build.
     if LINLI_HARNESS_BIN="$(swift build --show-bin-path)" "$ROOT/Benchmarks/reminder-harness.sh" --profile short; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+fi
+
+if [[ "${LINLI_TEST_SKIP_LOADFAULTS:-0}" != 1 && $# -eq 0 ]]; then
+    say "load and fault harness, short profile (HTTP load while PostgreSQL, backends, worker, gateway, pool and clock fail)"
+    if "$ROOT/Benchmarks/load-faults.sh" --profile short --bin "$(swift build --show-bin-path)"; then
         passed=$((passed + 1))
     else
         failed=$((failed + 1))

@@ -13,6 +13,11 @@ Linli's own records:
 Every Nth request (--fail-every N, 0: never) is answered 503, as a gateway under load does; a
 request with a bad signature is answered 401. It listens on 127.0.0.1 only.
 
+A test can make it fail for a while: `PUT /mode` with {"mode": "ok" | "error" | "hang",
+"seconds": S} answers every request 500 ("error"), or holds each for S seconds before answering
+504 ("hang", longer than the sender's timeout), until the mode is "ok" again. Such requests are
+logged with the status answered (never 2xx): they did not reach the phone.
+
     gateway.py --port 8099 --log requests.jsonl --secret SECRET [--fail-every 10]
 """
 
@@ -38,6 +43,7 @@ def main() -> None:
     lock = threading.Lock()
     log = open(args.log, "a", encoding="utf-8")
     counter = [0]
+    mode = {"mode": "ok", "seconds": 0.0}
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as real gateways offer
@@ -56,6 +62,18 @@ def main() -> None:
         def do_GET(self):  # health check for the harness
             self.answer(200, {"ok": True})
 
+        def do_PUT(self):  # the failure mode, set by a test
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                wanted = json.loads(raw.decode("utf-8"))
+                if wanted.get("mode") not in ("ok", "error", "hang"):
+                    raise ValueError(wanted)
+            except ValueError:
+                return self.answer(400, {"error": "mode must be ok, error or hang"})
+            with lock:
+                mode.update(mode=wanted["mode"], seconds=float(wanted.get("seconds") or 0))
+            self.answer(200, dict(mode))
+
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
@@ -72,8 +90,13 @@ def main() -> None:
             with lock:
                 counter[0] += 1
                 n = counter[0]
+                failing, hang = mode["mode"], mode["seconds"]
                 if not signature_ok:
                     status = 401
+                elif failing == "error":
+                    status = 500
+                elif failing == "hang":
+                    status = 504
                 elif args.fail_every > 0 and n % args.fail_every == 0:
                     status = 503
                 else:
@@ -89,8 +112,14 @@ def main() -> None:
                 log.flush()
             if status == 200:
                 self.answer(200, {"id": f"fake-{n}"})
+            elif status == 504:
+                time.sleep(hang)  # the sender gives up first
+                try:
+                    self.answer(504, {"error": "upstream timed out"})
+                except OSError:
+                    pass
             else:
-                self.answer(status, {"error": "try again later" if status == 503 else "bad signature"})
+                self.answer(status, {"error": {401: "bad signature", 500: "internal error"}.get(status, "try again later")})
 
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True

@@ -102,7 +102,7 @@ struct BookingDeskController: Sendable {
         let asked = try await BookingsController.read(request, maxBytes: maxBodyBytes, minutesRequired: false)
         let ask = VisitRequest(
             communityID: community.id, residentID: asked.resident, serviceTypeID: asked.service, minutes: asked.minutes,
-            windows: asked.windows, notes: asked.notes)
+            windows: asked.windows, notes: asked.notes, requestedBy: context.user?.user.id)
         let proposal = try await store.transaction(try Self.deskScope(context)) { tx in
             try await referenced(resident: asked.resident, service: asked.service, on: tx)
             return try await desk.propose(ask, on: tx)
@@ -121,13 +121,22 @@ struct BookingDeskController: Sendable {
     }
 
     /// A resident or service that does not exist is the caller's mistake (422 naming the field),
-    /// not a missing path.
+    /// not a missing path. Any other failure (the database gone) is thrown as it is: it once
+    /// became "there is no such resident" when PostgreSQL stopped (Benchmarks/load-faults.sh).
     func referenced(resident: ID<Resident>, service: ID<ServiceType>, on tx: Connection) async throws {
+        func exists(_ read: () async throws -> Void) async throws -> Bool {
+            do {
+                try await read()
+                return true
+            } catch let error as StorageError where error.code == .notFound {
+                return false
+            }
+        }
         var validation = Validation()
-        if (try? await ResidentStore().resident(resident, on: tx)) == nil {
+        if try await !exists({ _ = try await ResidentStore().resident(resident, on: tx) }) {
             validation.fail("resident_id", "not_found", "没有这位居民", "there is no such resident")
         }
-        if (try? await ServiceTypeStore().serviceType(service, on: tx)) == nil {
+        if try await !exists({ _ = try await ServiceTypeStore().serviceType(service, on: tx) }) {
             validation.fail("service_type_id", "not_found", "没有这个服务类型", "there is no such service type")
         }
         try validation.check()

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LinliAccounts
 import LinliDatabase
 import LinliDomain
 import LinliReminders
@@ -149,7 +150,7 @@ struct BookingsController: Sendable {
         let asked = try await Self.read(request, maxBytes: maxBodyBytes, minutesRequired: true)
         let booking = Booking(
             communityID: community.id, residentID: asked.resident, serviceTypeID: asked.service,
-            minutes: asked.minutes ?? 0, windows: asked.windows, notes: asked.notes)
+            minutes: asked.minutes ?? 0, windows: asked.windows, notes: asked.notes, bookedBy: context.user?.user.id)
         let stored = try await store.transaction(context.scope()) { tx in
             try await bookings.create(booking, on: tx)
             return try await bookings.booking(booking.id, on: tx)

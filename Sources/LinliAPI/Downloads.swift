@@ -60,36 +60,57 @@ enum DownloadFormat: String, CaseIterable {
     }
 
     /// A response that streams a table: `produce` writes the rows with the writer it is given
-    /// (inside its own transaction) and calls the stream's `flush` after each batch. XLSX is
-    /// zipped into a temporary file first and then sent, and the file removed.
+    /// (inside its own transaction) and calls `flush` after each batch. CSV and JSON are sent as
+    /// the rows arrive, so the status line goes out first: a failure midway cuts the transfer
+    /// off (no final chunk), which is what a client sees of it. An XLSX workbook is zipped into a
+    /// temporary file before anything is sent (it could not be sent earlier anyway), so a
+    /// failure while it is made (the database gone, the pool exhausted, a statement timeout) is
+    /// answered with its problem (503) instead of a 200 cut off; the file is removed once the
+    /// response is done with.
     func response(
         fileName: String, timeZone: TimeZone,
-        _ produce: @escaping @Sendable (any TableWriter, BodyStream) async throws -> Void
-    ) -> Response {
+        _ produce: @escaping @Sendable (any TableWriter, _ flush: () async throws -> Void) async throws -> Void
+    ) async throws -> Response {
         var headers = HTTPFields()
         headers[.contentType] = contentType
         headers[.contentDisposition] = ContentDisposition.attachment(fileName, extension: rawValue)
         headers[.cacheControl] = "no-store"
+        if self == .xlsx {
+            let file = TemporaryFile(
+                FileManager.default.temporaryDirectory
+                    .appendingPathComponent("linli-download-\(UUID().uuidString.lowercased()).xlsx"))
+            try await produce(try XLSXWriter(destination: file.url, timeZone: timeZone)) {}
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    let stream = BodyStream(writer)
+                    try await stream.send(file: file.url)
+                    try await stream.finish()
+                })
+        }
         let format = self
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
                 let stream = BodyStream(writer)
-                switch format {
-                case .xlsx:
-                    let file = FileManager.default.temporaryDirectory
-                        .appendingPathComponent("linli-download-\(UUID().uuidString.lowercased()).xlsx")
-                    defer { try? FileManager.default.removeItem(at: file) }
-                    try await produce(try XLSXWriter(destination: file, timeZone: timeZone), stream)
-                    try await stream.send(file: file)
-                case .csv:
-                    try await produce(CSVWriter(sink: stream.sink, timeZone: timeZone), stream)
-                case .json:
-                    try await produce(JSONRowsWriter(sink: stream.sink, timeZone: timeZone), stream)
+                if format == .json {
+                    try await produce(JSONRowsWriter(sink: stream.sink, timeZone: timeZone)) { try await stream.flush() }
+                } else {
+                    try await produce(CSVWriter(sink: stream.sink, timeZone: timeZone)) { try await stream.flush() }
                 }
                 try await stream.finish()
             })
     }
+}
+
+/// A file removed when the last reference to it goes: the response that sends it may be
+/// dropped unsent (the client went away), and the file must not stay behind.
+final class TemporaryFile: Sendable {
+    let url: URL
+
+    init(_ url: URL) { self.url = url }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
 }
 
 /// `Content-Disposition: attachment` with a file name no client can misread: the plain

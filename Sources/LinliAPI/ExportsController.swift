@@ -85,12 +85,12 @@ struct ExportsController: Sendable {
         let choice = try await choose(request, context)
         let store = store
         let name = "排班-\(choice.team?.name ?? community.name)-\(choice.period)"
-        return format.response(fileName: name, timeZone: choice.zone) { writer, stream in
+        return try await format.response(fileName: name, timeZone: choice.zone) { writer, flush in
             try await store.transaction(context.scope(), isolation: .repeatableRead, retries: 0) { tx in
                 try writer.begin(RosterExport.table)
                 try await ExportQueries().rosterLines(choice.roster, team: choice.team?.id, on: tx) { batch in
                     for line in batch { try writer.write(RosterExport.cells(line, in: choice.zone)) }
-                    try await stream.flush()
+                    try await flush()
                 }
                 try writer.finish()
             }
@@ -179,7 +179,7 @@ struct ExportsController: Sendable {
         }
         let store = reports
         let name = "服务时长-\(community.name)-\(period)"
-        return format.response(fileName: name, timeZone: zone) { writer, stream in
+        return try await format.response(fileName: name, timeZone: zone) { writer, flush in
             try await store.transaction(context.scope(), isolation: .repeatableRead, retries: 0) { tx in
                 for grouping in groupings {
                     try writer.begin(HoursExport.table(grouping))
@@ -188,7 +188,7 @@ struct ExportsController: Sendable {
                         for line in batch {
                             try writer.write(HoursExport.cells(line, from: period.from, through: period.through))
                         }
-                        try await stream.flush()
+                        try await flush()
                     }
                 }
                 // A workbook also gets the participation figures, on a sheet of their own.

@@ -251,12 +251,15 @@ enum BenchSeed {
                 residents[r] = resident.id
             }
             var slots: [SlotID: ID<LinliDomain.Slot>] = [:]
+            // A slot without a maximum has none for the scheduler, which may fill it past
+            // required + 2: the stored maximum holds what the solution put there.
+            let filled = Dictionary(solution.assignments.map { ($0.slot, 1) }, uniquingKeysWith: +)
             for s in problem.slots {
                 guard let type = types[s.kind] else { continue }
                 let slot = LinliDomain.Slot(
                     communityID: community.id, serviceTypeID: type, placeID: s.place.flatMap { places[$0] },
                     start: date(s.range.start), end: date(s.range.end), headcountMin: s.required,
-                    headcountMax: max(s.required, s.maxHeadcount ?? s.required + 2))
+                    headcountMax: max(s.required, s.maxHeadcount ?? s.required + 2, filled[s.id] ?? 0))
                 try await SlotStore().create(slot, on: tx)
                 slots[s.id] = slot.id
                 if let r = s.resident, let resident = residents[r] {

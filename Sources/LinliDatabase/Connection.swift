@@ -112,7 +112,7 @@ public final class Connection: @unchecked Sendable {
                 if let cancel { Connection.sendCancel(cancel) }
             }
         } catch let error as DatabaseError {
-            if PQstatus(handle.pointer) != CONNECTION_OK { isBroken = true }
+            if PQstatus(handle.pointer) != CONNECTION_OK || error.code == .connectionClosed { isBroken = true }
             if error.sqlState == SQLState.queryCanceled, Task.isCancelled {
                 throw DatabaseError(code: .cancelled, message: "the query was cancelled", query: error.query)
             }
@@ -209,14 +209,24 @@ public final class Connection: @unchecked Sendable {
             return String(cString: value)
         }
         let state = field("C")
-        let lost = PQstatus(conn) != CONNECTION_OK
         var message = field("M") ?? String(cString: PQresultErrorMessage(result))
         message = message.trimmingCharacters(in: .whitespacesAndNewlines)
         if message.isEmpty { message = String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines) }
         return DatabaseError(
-            code: lost && state == nil ? .connectionClosed : .server,
+            code: failureCode(sqlState: state),
             message: message, sqlState: state, detail: field("D"), hint: field("H"), constraint: field("n"),
             schema: field("s"), table: field("t"), column: field("c"), query: sql)
+    }
+
+    /// What a failed statement's result means. Every error the server sends has a SQLSTATE; a
+    /// result without one was made by libpq itself, and that happens when the session is gone:
+    /// a backend that died while the connection sat idle in the pool (PostgreSQL stopped with
+    /// `-m immediate` sends only a WARNING before it exits) answers the next statement with
+    /// "server closed the connection unexpectedly" while libpq still reports CONNECTION_OK.
+    /// Such a connection is closed and dropped, and the caller sees a connection failure (the
+    /// service's 503), not a server error (a 500).
+    static func failureCode(sqlState: String?) -> DatabaseError.Code {
+        sqlState == nil ? .connectionClosed : .server
     }
 
     /// True when the session is idle outside a transaction and still connected. Reads what the

@@ -24,15 +24,16 @@ enum APITest {
     /// test database's.
     static func withAPI(
         maxBodyBytes: Int = 2 * 1024 * 1024, cookieSecure: Bool = false, requireSecondFactor: Bool = false,
-        reportsURL: (@Sendable (String) -> String)? = nil,
+        statementTimeoutSeconds: Double = 30, reportsURL: (@Sendable (String) -> String)? = nil,
         _ body: @escaping @Sendable (any TestClientProtocol, ConnectionPool) async throws -> Void
     ) async throws {
         try await TestDatabase.withDatabase { pool, configuration in
             try await DemoData.load(
                 pool: pool, migrationsDirectory: TestDatabase.migrationsDirectory, careNotes: TestDatabase.careNotes)
             var settings = LinliSettings(
-                databaseURL: configuration.connectionString, httpPort: 0, httpMaxBodyBytes: maxBodyBytes,
-                cookieSecure: cookieSecure, careNotesKeys: TestDatabase.careNotesKeys, requireSecondFactor: requireSecondFactor)
+                databaseURL: configuration.connectionString, databaseStatementTimeoutSeconds: statementTimeoutSeconds,
+                httpPort: 0, httpMaxBodyBytes: maxBodyBytes, cookieSecure: cookieSecure,
+                careNotesKeys: TestDatabase.careNotesKeys, requireSecondFactor: requireSecondFactor)
             settings.databaseReportsURL = reportsURL?(configuration.connectionString)
             let dependencies = try APIDependencies.live(
                 settings: settings, metrics: PrometheusCollectorRegistry(), logger: TestDatabase.logger)

@@ -216,6 +216,14 @@ struct BookingDeskTests {
             let bookings = try await DeskWorld.count(
                 pool, "SELECT count(*) AS n FROM bookings WHERE resident_id = \(world.resident)")
             #expect(bookings == 1)
+            // Who booked it: the signed-in user, on the booking and on the proposal it came from.
+            let attributed = try await DeskWorld.count(
+                pool,
+                """
+                SELECT count(*) AS n FROM bookings b JOIN booking_proposals p ON p.booking_id = b.id
+                WHERE b.resident_id = \(world.resident) AND b.booked_by IS NOT NULL AND b.booked_by = p.created_by
+                """)
+            #expect(attributed == 1)
         }
     }
 

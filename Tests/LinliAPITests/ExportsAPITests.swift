@@ -126,6 +126,23 @@ struct ExportsAPITests {
         }
     }
 
+    // Found by Benchmarks/load-faults.sh: the workbook is made before anything is sent, yet the
+    // 200 went out first, so a database that failed meanwhile cut the transfer off.
+    @Test("an XLSX export the database cannot finish is a 503 problem, not a 200 cut off")
+    func rosterXLSXFailure() async throws {
+        try await APITest.withAPI(statementTimeoutSeconds: 1) { client, pool in
+            let data = try await D.make(pool)
+            // A session holding ACCESS EXCLUSIVE on assignments, as VACUUM FULL would, keeps the
+            // export's rows waiting past the statement timeout.
+            try await pool.transaction { tx in
+                try await tx.execute("LOCK TABLE assignments IN ACCESS EXCLUSIVE MODE")
+                let xlsx = try await D.send(client, .get, D.base + "/exports/roster?week=\(data.week)&format=xlsx")
+                #expect(xlsx.status == .serviceUnavailable)
+                #expect(xlsx.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+            }
+        }
+    }
+
     @Test("roster XLSX opens in openpyxl and JSON parses; an unknown week or team is 404, a bad format 400")
     func rosterXLSXAndJSON() async throws {
         try await APITest.withAPI { client, pool in
