@@ -180,6 +180,7 @@ struct BookingDeskController: Sendable {
         case .expired: return Problem(.gone, code: "proposal_expired", detail: detail)
         case .alreadyConfirmed: return Problem(.conflict, code: "proposal_confirmed", detail: detail)
         case .rosterChanged: return Problem(.conflict, code: "roster_changed", detail: detail)
+        case .residentBusy: return Problem(.conflict, code: "resident_busy", detail: detail)
         default: return Problem(.conflict, code: "volunteer_taken", detail: detail)
         }
     }

@@ -385,7 +385,7 @@ struct DeskPagesController: Sendable {
             let ask = VisitRequest(
                 communityID: desk.community.id, residentID: id, serviceTypeID: service, minutes: nil,
                 windows: windows.sorted { $0.start < $1.start }, notes: entered.notes.isEmpty ? nil : entered.notes,
-                requestedBy: desk.user.user.id)
+                requestedBy: desk.user.user.id, replacing: ID<Booking>(uuidString: entered.move))
             let answer = try await store.transaction(desk.deskScope) { tx -> (VisitProposal, ServiceType, Resident)? in
                 guard let type = try? await ServiceTypeStore().serviceType(service, on: tx),
                     let resident = try? await ResidentStore().resident(id, on: tx)
@@ -440,7 +440,7 @@ struct DeskPagesController: Sendable {
                 let moved = fields["move"].flatMap(ID<Booking>.init(uuidString:))
                 let done = try await store.transaction(desk.deskScope) { tx in
                     let done = try await ReminderPlanner().confirmProposal(
-                        id, desk: bookingDesk, by: desk.user.user.id, on: tx)
+                        id, desk: bookingDesk, by: desk.user.user.id, replacing: moved, on: tx)
                     // 改约: the old booking of the same resident goes in the same transaction.
                     if let moved, let old = try? await BookingStore().booking(moved, on: tx),
                         old.residentID == done.booking.residentID, old.state == .requested || old.state == .scheduled

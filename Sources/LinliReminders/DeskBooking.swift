@@ -20,9 +20,11 @@ extension ReminderPlanner {
     /// proposed volunteers on it in the week's published roster (pinned, so a re-solve keeps the
     /// visit the resident was told about) and in the week's drafts, then the slot's reminders. Refuses with
     /// `BookingDeskError.taken`, naming the clash or the rule, when a volunteer was taken
-    /// meanwhile; the caller's transaction then rolls everything back.
+    /// meanwhile, or the resident has another visit at that time (but `replacing`, a booking
+    /// being moved); the caller's transaction then rolls everything back.
     public func confirmProposal(
-        _ id: ID<VisitProposal>, desk: BookingDesk = BookingDesk(), by user: ID<User>? = nil, on tx: Connection
+        _ id: ID<VisitProposal>, desk: BookingDesk = BookingDesk(), by user: ID<User>? = nil,
+        replacing: ID<Booking>? = nil, on tx: Connection
     ) async throws -> DeskBooking {
         let proposal = try await desk.lockForConfirmation(id, on: tx)
         let community = try await OrganisationStore().community(proposal.communityID, on: tx)
@@ -33,6 +35,9 @@ extension ReminderPlanner {
                 code: .rosterChanged, zh: "\(week.isoWeekName) 周已没有已发布的排班，请重新查询",
                 en: "week \(week.isoWeekName) no longer has a published roster; ask for a new proposal")
         }
+        // The resident first: one visit at a time, whoever would come.
+        let resident = try await ResidentStore().resident(proposal.residentID, on: tx)
+        try await desk.checkResidentFree(proposal, name: resident.name, replacing: replacing, zone: zone, on: tx)
         let volunteers = VolunteerStore()
         var names: [String] = []
         for volunteer in proposal.volunteerIDs {
@@ -45,7 +50,6 @@ extension ReminderPlanner {
             }
         }
         let type = try await ServiceTypeStore().serviceType(proposal.serviceTypeID, on: tx)
-        let resident = try await ResidentStore().resident(proposal.residentID, on: tx)
         let slot = Slot(
             communityID: proposal.communityID, serviceTypeID: proposal.serviceTypeID, placeID: resident.placeID,
             start: proposal.start, end: proposal.end, headcountMin: min(type.headcountMin, proposal.volunteerIDs.count),

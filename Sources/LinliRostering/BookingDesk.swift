@@ -47,11 +47,14 @@ public struct VisitRequest: Sendable {
     public var windows: [TimeWindow]
     public var notes: String?
     public var requestedBy: ID<User>?
+    /// The booking this one would replace (a move): its time does not count as taken.
+    public var replacing: ID<Booking>?
 
     public init(
         communityID: ID<Community>, residentID: ID<Resident>, serviceTypeID: ID<ServiceType>, minutes: Int?,
-        windows: [TimeWindow], notes: String?, requestedBy: ID<User>? = nil
+        windows: [TimeWindow], notes: String?, requestedBy: ID<User>? = nil, replacing: ID<Booking>? = nil
     ) {
+        self.replacing = replacing
         self.communityID = communityID
         self.residentID = residentID
         self.serviceTypeID = serviceTypeID
@@ -84,7 +87,7 @@ public struct StoredProposal: Sendable {
 public struct BookingDeskError: Error, Sendable, CustomStringConvertible {
     /// What went wrong; compare with the static constants.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Sendable { case notFound, expired, alreadyConfirmed, taken, rosterChanged }
+        private enum Base: String, Sendable { case notFound, expired, alreadyConfirmed, taken, rosterChanged, residentBusy }
         private let base: Base
         private init(_ base: Base) { self.base = base }
         /// No such proposal in this community.
@@ -97,6 +100,8 @@ public struct BookingDeskError: Error, Sendable, CustomStringConvertible {
         public static let taken = Code(.taken)
         /// The week's published roster is no longer the one the proposal was made against.
         public static let rosterChanged = Code(.rosterChanged)
+        /// The resident already has a visit at that time.
+        public static let residentBusy = Code(.residentBusy)
         public var description: String { base.rawValue }
     }
 
@@ -160,8 +165,13 @@ public struct BookingDesk: Sendable {
     public func propose(_ request: VisitRequest, on tx: Connection) async throws -> VisitProposal {
         let context = try await Context.load(request, now: now(), on: tx)
         let windows = request.windows.sorted { $0.start < $1.start }
-        let inside = candidates(windows, minutes: context.minutes, zone: context.zone, widen: false)
+        let all = candidates(windows, minutes: context.minutes, zone: context.zone, widen: false)
+        // A resident has one visit at a time: times overlapping one they already have are out.
+        let inside = all.filter { !context.isBusy($0) }
         var result = try await evaluate(inside, context: context, on: tx)
+        if inside.count < all.count, let visit = all.lazy.compactMap({ context.busyVisit($0) }).first {
+            result.reasons.append(Self.residentBusy(context.resident.name, visit, context.zone))
+        }
         let found = result.options.sorted { ($0.cost, $0.visit.start) < ($1.cost, $1.visit.start) }
         if let best = found.first {
             let id = ID<VisitProposal>()
@@ -179,12 +189,14 @@ public struct BookingDesk: Sendable {
                 id: id, visit: best.visit, alternatives: others.map(\.visit), reasons: [], expiresAt: expires)
         }
         // Nothing inside the windows: the same days at other hours, then the next days.
-        let outside = candidates(windows, minutes: context.minutes, zone: context.zone, widen: true)
+        let outside = candidates(windows, minutes: context.minutes, zone: context.zone, widen: true).filter {
+            !context.isBusy($0)
+        }
         let near = try await evaluate(outside, context: context, on: tx).options
         var seen = Set<Date>()
         let alternatives = near.sorted { ($0.distance, $0.cost, $0.visit.start) < ($1.distance, $1.cost, $1.visit.start) }
             .filter { seen.insert($0.visit.start).inserted }.prefix(Self.maxAlternatives).map(\.visit)
-        if inside.isEmpty {
+        if all.isEmpty {
             result.reasons.append(
                 LocalizedReason(
                     zh: "时间段内排不下 \(context.minutes) 分钟的服务，或时间已过",
@@ -238,6 +250,27 @@ public struct BookingDesk: Sendable {
         return proposal
     }
 
+    /// Refuses a visit at [start, end) when the resident already has one then (but `replacing`),
+    /// after locking the resident's row so that two confirmations for one resident queue.
+    public func checkResidentFree(
+        _ proposal: StoredProposal, name: String, replacing: ID<Booking>?, zone: TimeZone, on tx: Connection
+    ) async throws {
+        guard
+            let visit = try await RosteringQueries.residentVisits(
+                proposal.residentID, from: proposal.start, to: proposal.end, excluding: replacing, lock: true, on: tx
+            ).first
+        else { return }
+        let reason = Self.residentBusy(name, visit, zone)
+        throw BookingDeskError(code: .residentBusy, zh: reason.zh, en: reason.en)
+    }
+
+    static func residentBusy(_ name: String, _ visit: RosteringQueries.ResidentVisit, _ zone: TimeZone) -> LocalizedReason {
+        let when = "\(clock(visit.start, zone))–\(clock(visit.end, zone).suffix(5))"
+        return LocalizedReason(
+            zh: "\(name) 在 \(when) 已有\(visit.service)，同一时间只能安排一次上门",
+            en: "\(name) already has \(visit.serviceEn) at \(when); a resident has one visit at a time")
+    }
+
     /// Names the live assignment of `volunteer` that overlaps [start, end), if any.
     public func overlap(
         volunteer: ID<Volunteer>, name: String, start: Date, end: Date, zone: TimeZone, on tx: Connection
@@ -282,6 +315,13 @@ public struct BookingDesk: Sendable {
         var preferred: [ID<Volunteer>]
         /// People the visit needs (two for a service never done alone).
         var needed: Int
+        /// The resident's visits already booked (but the one being moved).
+        var busy: [RosteringQueries.ResidentVisit]
+
+        func busyVisit(_ c: Candidate) -> RosteringQueries.ResidentVisit? {
+            busy.first { $0.start < c.end && c.start < $0.end }
+        }
+        func isBusy(_ c: Candidate) -> Bool { busyVisit(c) != nil }
 
         static func load(_ request: VisitRequest, now: Date, on tx: Connection) async throws -> Context {
             let community = try await OrganisationStore().community(request.communityID, on: tx)
@@ -303,7 +343,9 @@ public struct BookingDesk: Sendable {
                 placeKey: try await RosteringQueries.residentPlaceKey(resident.id, on: tx),
                 requiredSkills: type.requiredSkillIDs.compactMap { codes[$0] }.sorted().map { SkillID($0) },
                 declined: declined, preferred: preferred.subtracting(declined).sorted(),
-                needed: max(type.neverAlone ? 2 : 1, type.headcountMin))
+                needed: max(type.neverAlone ? 2 : 1, type.headcountMin),
+                busy: try await RosteringQueries.residentVisits(
+                    resident.id, from: now, to: now.addingTimeInterval(120 * 86_400), excluding: request.replacing, on: tx))
         }
     }
 

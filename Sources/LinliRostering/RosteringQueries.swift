@@ -538,6 +538,37 @@ enum RosteringQueries {
             "DELETE FROM booking_proposals WHERE booking_id IS NULL AND expires_at < now() - interval '1 day'")
     }
 
+    /// A visit the resident already has: its booking, service and time.
+    struct ResidentVisit: Sendable {
+        var booking: ID<Booking>
+        var service: String
+        var serviceEn: String
+        var start: Date
+        var end: Date
+    }
+
+    /// The resident's scheduled visits (open slots) overlapping [from, to), but `excluding`, by start.
+    /// With `lock`, the resident's row is locked first, so two confirmations for one resident queue.
+    static func residentVisits(
+        _ resident: ID<Resident>, from: Date, to: Date, excluding: ID<Booking>?, lock: Bool = false, on tx: Connection
+    ) async throws -> [ResidentVisit] {
+        if lock { try await tx.query("SELECT 1 FROM residents WHERE id = \(resident) FOR UPDATE") }
+        return try await tx.query(
+            """
+            SELECT b.id, st.name_zh, st.name_en, s.starts_at, s.ends_at
+            FROM bookings b JOIN slots s ON s.id = b.slot_id AND s.status = 'open'
+            JOIN service_types st ON st.id = b.service_type_id
+            WHERE b.resident_id = \(resident) AND b.state = 'scheduled' AND b.id IS DISTINCT FROM \(excluding)
+              AND s.starts_at < \(to) AND s.ends_at > \(from)
+            ORDER BY s.starts_at
+            """
+        ).rows.map { row in
+            ResidentVisit(
+                booking: try row.decode("id"), service: try row.decode("name_zh"), serviceEn: try row.decode("name_en"),
+                start: try row.decode("starts_at"), end: try row.decode("ends_at"))
+        }
+    }
+
     /// Live assignments of `volunteer` overlapping [start, end), with the service and time (the clash to name).
     static func liveOverlaps(
         volunteer: ID<Volunteer>, start: Date, end: Date, on tx: Connection

@@ -297,6 +297,41 @@ struct BookingDeskTests {
         }
     }
 
+    @Test("a resident has one visit at a time: proposals keep clear of their visits, a second confirmation is a 409")
+    func residentOneVisitAtATime() async throws {
+        try await APITest.withAPI { client, pool in
+            let world = try await DeskWorld.make(pool)
+            // Meal delivery takes 30 minutes: a window of just that.
+            let ask = world.ask(world.meals, "2027-03-10", from: (9, 0), to: (9, 30))
+            // Two proposals for the same half hour, made before either is confirmed.
+            let first = try JSONValue(try await send(client, .post, DeskWorld.proposals, json: ask).body)
+            let second = try JSONValue(try await send(client, .post, DeskWorld.proposals, json: ask).body)
+            let booked = try await send(client, .post, try #require(first.string["confirm"]))
+            #expect(booked.status == .created, "\(String(buffer: booked.body))")
+            let refused = try await send(client, .post, try #require(second.string["confirm"]))
+            try expectProblem(refused, .conflict, code: "resident_busy")
+            #expect(String(buffer: refused.body).contains("同一时间只能安排一次上门"))
+            let bookings = try await DeskWorld.count(
+                pool, "SELECT count(*) AS n FROM bookings WHERE resident_id = \(world.resident) AND state = 'scheduled'")
+            #expect(bookings == 1)
+            // A new proposal for that half hour: nothing inside it, and the reason says why.
+            let again = try JSONValue(try await send(client, .post, DeskWorld.proposals, json: ask).body)
+            #expect(again["visit"] is NSNull || again["visit"] == nil)
+            #expect(String(describing: again["reasons"]).contains("one visit at a time"))
+            // A wider window gets a time after the booked visit.
+            let wider = try JSONValue(
+                try await send(
+                    client, .post, DeskWorld.proposals,
+                    json: world.ask(world.meals, "2027-03-10", from: (9, 0), to: (12, 0))
+                )
+                .body)
+            let start = try DeskWorld.time((wider["visit"] as? [String: Any])?["starts_at"])
+            let bookedBody = try JSONValue(booked.body)
+            let bookedEnd = try DeskWorld.time(bookedBody.string["ends_at"])
+            #expect(start >= bookedEnd)
+        }
+    }
+
     @Test("confirming after the volunteer was taken is a 409 naming the clash, and writes nothing")
     func confirmAfterTaken() async throws {
         try await APITest.withAPI { client, pool in
