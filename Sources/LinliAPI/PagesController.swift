@@ -127,12 +127,13 @@ struct PagesController: Sendable {
                 "team": $0.teamName ?? "",
             ]
         }
+        var values: [String: Any] = [
+            "name": user.user.displayName, "roles": roles, "printLinks": links, "hasPrintLinks": !links.isEmpty,
+            "csrf": CSRFToken.token(for: token),
+        ]
+        values.merge(RosterBoardPagesController.homeLinks(assignments, language)) { _, new in new }
         let html = try pages.get().render(
-            "home", title: WebStrings.text("signInTitle", language),
-            values: [
-                "name": user.user.displayName, "roles": roles, "printLinks": links, "hasPrintLinks": !links.isEmpty,
-                "csrf": CSRFToken.token(for: token),
-            ], language: language)
+            "home", title: WebStrings.text("signInTitle", language), values: values, language: language)
         return htmlResponse(html, language: language)
     }
 
