@@ -36,7 +36,10 @@ extension PageStyle {
         .changes li.add::before{content:"＋ "}.changes li.remove::before{content:"－ "}\
         .qr img{width:14rem;height:14rem;border:1px solid #000}\
         .link{word-break:break-all;font-family:monospace}\
-        input.short{width:10rem}
+        input.short{width:10rem}\
+        form.week-form{display:flex;flex-wrap:wrap;align-items:flex-end;gap:.5rem 1rem}\
+        form.week-form .field{margin:0}\
+        p.exports a,ul.links a{display:inline-block;padding:.5rem .25rem;min-height:44px;box-sizing:border-box}
         """
 }
 

@@ -46,9 +46,9 @@ extension WebStrings {
         "runState.cancelled": ("已取消", "cancelled"),
         "runLine": ("最近一次求解：{{state}}", "Latest solve: {{state}}"),
         "runProgress": (
-            "已用 {{s}} 秒，目前最好结果缺人的班次 {{u}} 个。本页每 2 秒自动刷新。",
-            "{{s}} s so far; the best roster so far leaves {{u}} slot(s) short. This page refreshes every 2 seconds."
+            "已用 {{s}} 秒，目前最好结果缺人的班次 {{u}} 个。", "{{s}} s so far; the best roster so far leaves {{u}} slot(s) short."
         ),
+        "refreshing": ("计算进行中，本页每 2 秒自动刷新。", "Solving; this page refreshes every 2 seconds."),
         "runDone": ("结果：第 {{n}} 版草稿，缺人的班次 {{u}} 个。", "Result: draft version {{n}}, {{u}} slot(s) short."),
         "showResult": ("查看结果", "Show the result"),
         "cancelRun": ("停止求解", "Stop solving"),

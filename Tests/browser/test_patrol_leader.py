@@ -10,8 +10,24 @@ import time
 import zipfile
 from pathlib import Path
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+
+def press(browser, element) -> None:
+    """Clicks a button or link and waits until the next page has replaced this one."""
+    old = browser.find_element(By.TAG_NAME, "html").id
+    element.click()
+
+    def next_page(driver) -> bool:
+        try:
+            new = driver.find_element(By.TAG_NAME, "html").id
+            return new != old and driver.execute_script("return document.readyState") == "complete"
+        except WebDriverException:
+            return False
+
+    WebDriverWait(browser, 30).until(next_page)
 
 
 def options(browser):
@@ -33,7 +49,7 @@ def week_of(label: str) -> str:
 
 def test_patrol_leader_swaps_two_members_and_downloads_xlsx(base_url, browser, sign_in, screenshot, axe_check):
     sign_in(browser, "leader")
-    browser.get(f"{base_url}/app/team")
+    browser.get(f"{base_url}/app/team?lang=zh-CN")
     assert browser.find_element(By.ID, "team-page")
     assert browser.find_elements(By.CSS_SELECTOR, "[data-testid=team-week]")
     screenshot(browser, "patrol-leader")
@@ -55,7 +71,8 @@ def test_patrol_leader_swaps_two_members_and_downloads_xlsx(base_url, browser, s
             tries += 1
             Select(browser.find_element(By.ID, "swap-first")).select_by_value(first)
             Select(browser.find_element(By.ID, "swap-second")).select_by_value(second)
-            browser.find_element(By.ID, "swap-button").click()
+            # The next page: the notice (swapped) or the reasons beside the form (refused).
+            press(browser, browser.find_element(By.ID, "swap-button"))
             if browser.find_elements(By.CSS_SELECTOR, "[data-testid=notice]"):
                 swapped = True
                 break
@@ -63,6 +80,7 @@ def test_patrol_leader_swaps_two_members_and_downloads_xlsx(base_url, browser, s
             assert error.text.strip()
             if not refused_seen:
                 refused_seen = True
+                browser.execute_script("arguments[0].scrollIntoView()", error)
                 screenshot(browser, "patrol-leader-swap-refused")
             if tries > 30:
                 break
