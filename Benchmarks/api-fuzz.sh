@@ -35,32 +35,8 @@ long) EXAMPLES=300 ;;
 *) echo "--profile must be short or long, not '$PROFILE'" >&2; exit 2 ;;
 esac
 
-BIN="${LINLI_FUZZ_BIN:-$ROOT/.build/debug}"
-if [[ ! -x "$BIN/linli" || ! -x "$BIN/linli-server" ]]; then
-    [[ -z "${LINLI_FUZZ_BIN:-}" ]] || { echo "no linli and linli-server in $BIN" >&2; exit 1; }
-    say "building linli and linli-server (debug)"
-    swift build >&2
-fi
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-WORK="$(mktemp -d /tmp/linli-fuzz.XXXXXX)"
-chmod 755 "$WORK"
-SERVER_PID="" OWN_CLUSTER=0 DB="linli_fuzz_$$"
-cleanup() {
-    local status=$?
-    [[ -z "$SERVER_PID" ]] || { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
-    if [[ $OWN_CLUSTER == 1 ]]; then
-        LINLI_PG_DIR="$WORK/postgres" "$ROOT/deploy/local-postgres.sh" destroy >/dev/null 2>&1 || true
-    else
-        psql -d postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-    fi
-    if [[ $KEEP == 1 ]]; then echo "work folder kept: $WORK" >&2; else rm -rf "$WORK"; fi
-    exit "$status"
-}
-trap cleanup EXIT INT TERM
+. "$ROOT/Benchmarks/lib/server.sh"
+linli_bench_begin fuzz LINLI_FUZZ_BIN
 
 # schemathesis, in a virtual environment kept between runs.
 VENV="${XDG_CACHE_HOME:-$HOME/.cache}/linli/schemathesis-venv"
@@ -75,15 +51,7 @@ if ! "$VENV/bin/schemathesis" --version >/dev/null 2>&1; then
     fi
 fi
 
-if [[ -z "${PGHOST:-}" ]]; then
-    OWN_CLUSTER=1
-    export LINLI_PG_DIR="$WORK/postgres" LINLI_PG_PORT="$(free_port)" LINLI_PG_DB=postgres LINLI_PG_THROWAWAY=1
-    "$ROOT/deploy/local-postgres.sh" start >/dev/null
-    eval "$("$ROOT/deploy/local-postgres.sh" env)"
-fi
-unset DATABASE_URL
-psql -d postgres -qc "CREATE DATABASE $DB" >/dev/null
-export PGDATABASE="$DB"
+linli_bench_database "$WORK" "linli_fuzz_$$"
 
 "$BIN/linli" migrate >/dev/null
 "$BIN/linli" demo load >/dev/null
@@ -92,15 +60,8 @@ head -c 24 /dev/urandom | base64 | tr -d '/+=' | sed 's/$/-Aa1/' >"$WORK/passwor
 "$BIN/linli" user create fuzz.admin --name 模糊测试 --role administrator <"$WORK/password" >/dev/null
 TOKEN="$("$BIN/linli" user token fuzz.admin --days 1 --label "api fuzz run")"
 
-PORT="$(free_port)"
-LINLI_HTTP_PORT="$PORT" LINLI_REPLY_WEBHOOK_SECRET="$(head -c 32 /dev/urandom | base64)" \
-    "$BIN/linli-server" >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$WORK/server.log" >&2; echo "linli-server exited" >&2; exit 1; }
-    sleep 0.2
-done
+LINLI_REPLY_WEBHOOK_SECRET="$(head -c 32 /dev/urandom | base64)" linli_bench_server "$BIN" "$WORK"
+PORT="$LINLI_BENCH_PORT"
 
 # Signing out is left out: it would revoke the run's own token halfway (tests cover it).
 # Path parameters the generator cannot guess: the demo community. Everything else it makes up.

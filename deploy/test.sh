@@ -7,6 +7,7 @@
 #   LINLI_TEST_SKIP_SMOKE=1        skip the start-up smoke test of deploy/up.sh
 #   LINLI_TEST_SKIP_HARNESS=1      skip the reminder crash harness (short profile, about 2-3 minutes)
 #   LINLI_TEST_SKIP_FUZZ=1         skip the API fuzz run (schemathesis, short profile, about 1-2 minutes)
+#   LINLI_TEST_SKIP_HOSTILE=1      skip the hostile-input checks (short profile, under a minute)
 #   LINLI_TEST_LINT=0              skip the swift format lint (for quick local runs only)
 set -euo pipefail
 
@@ -93,16 +94,10 @@ fi
 if [[ "${LINLI_TEST_SKIP_HARNESS:-0}" != 1 && $# -eq 0 ]]; then
     say "reminder crash harness, short profile (workers SIGKILLed, PostgreSQL stopped immediately)"
     # The debug binaries the tests just used: no second build.
-    # OPEN DEFECT (session 3): about 1 run in 3 reports one request built after its slot's
-    # cancellation committed, around the PostgreSQL immediate stop; the cause is not yet
-    # found. Until it is, a failed run is reported in full and run again with a new seed, and
-    # only two failures in a row fail the test command. Remove this second chance with the fix.
-    harness() { LINLI_HARNESS_BIN="$(swift build --show-bin-path)" "$ROOT/Benchmarks/reminder-harness.sh" --profile short; }
-    if harness; then
+    if LINLI_HARNESS_BIN="$(swift build --show-bin-path)" "$ROOT/Benchmarks/reminder-harness.sh" --profile short; then
         passed=$((passed + 1))
     else
-        say "REMINDER HARNESS FAILED (known open defect, see the comment in deploy/test.sh); running it again"
-        if harness; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+        failed=$((failed + 1))
     fi
 fi
 
@@ -114,6 +109,15 @@ if [[ "${LINLI_TEST_SKIP_FUZZ:-0}" != 1 && $# -eq 0 ]]; then
         passed=$((passed + 1))
     elif [[ $fuzz -eq 3 ]]; then
         say "SKIPPED the API fuzz run: schemathesis could not be installed (offline?)"
+    else
+        failed=$((failed + 1))
+    fi
+fi
+
+if [[ "${LINLI_TEST_SKIP_HOSTILE:-0}" != 1 && $# -eq 0 ]]; then
+    say "hostile input, short profile (injection strings, malformed bodies, traversal, forged webhooks, brute force)"
+    if LINLI_HOSTILE_BIN="$(swift build --show-bin-path)" "$ROOT/Benchmarks/hostile-input.sh" --profile short; then
+        passed=$((passed + 1))
     else
         failed=$((failed + 1))
     fi

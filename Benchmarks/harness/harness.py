@@ -23,6 +23,7 @@ pending or running, count:
                  recipient and text                                             (must be 0)
   quiet hours    requests received inside the quiet window, 2xx or not          (must be 0)
   cancelled      requests built (signed) after their slot's cancellation committed (must be 0)
+  durability     acknowledged cancellations missing from the database at the end (must be 0)
   delay          p50/p99 from due time (slot start - lead) to the first 2xx, apart for
                  reminders the quiet window deferred
 
@@ -249,6 +250,11 @@ def main() -> int:
         log(f"profile {args.profile}: {n} reminders over {spread} s, {profile['kills']} SIGKILLs, "
             f"{profile['pg_restarts']} PostgreSQL immediate stops; seed {seed}; work folder {work}")
         cluster.start()
+        # The run counts on every acknowledged commit surviving an immediate stop (the
+        # cancellations above all): asynchronous commits would lose the last ones.
+        if cluster.psql("SHOW synchronous_commit") == "off":
+            raise RuntimeError("the test cluster runs with synchronous_commit = off, so an immediate stop loses "
+                               "acknowledged commits; deploy/local-postgres.sh must leave it on")
         cli_env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "LINLI_")) and k != "DATABASE_URL"}
         cli_env.update(DATABASE_URL=cluster.client_env["DATABASE_URL"], LINLI_LOG_LEVEL="warning")
         linli = os.path.join(args.bin, "linli")
@@ -413,6 +419,10 @@ def main() -> int:
             "SELECT coalesce(json_agg(json_build_object('key', j.unique_key, 'state', j.state, 'attempts', j.attempts,"
             " 'slot', s.id, 'due', extract(epoch FROM s.starts_at) - (j.payload->>'leadMinutes')::int * 60)), '[]')"
             " FROM jobs j JOIN slots s ON s.id = (j.payload->>'slot')::uuid WHERE j.kind = 'reminder.send'"))
+        # Every cancellation psql saw committed must still be there after the immediate stops.
+        still_open = int(cluster.psql(
+            "SELECT count(*) FROM slots WHERE status <> 'cancelled' AND id = ANY ('{"
+            + ",".join(cancel_times) + "}'::uuid[])")) if cancel_times else 0
         db_sent = int(cluster.psql(
             f"SELECT count(*) FROM messages WHERE community_id = '{community_id}' AND state = 'sent'"))
         requests = []
@@ -483,6 +493,7 @@ def main() -> int:
             "sent in quiet hours": in_quiet, "sent for cancelled assignments": len(after_cancel),
             "header key differs from body key": key_mismatch, "bad signatures": bad_signatures,
             "keys that match no job": len(unknown_keys),
+            "acknowledged cancellations the database lost": still_open,
         }
         rows = [
             ("reminders due", n, ""),
@@ -491,6 +502,7 @@ def main() -> int:
             ("received after their slot's cancellation, built before it", len(in_flight_at_cancel),
              "in flight when the lock's session died"),
             ("cancelled after their reminder was delivered", cancelled_delivered, ""),
+            ("acknowledged cancellations the database lost", still_open, "must be 0"),
             ("lost", len(lost), "must be 0"),
             ("duplicate deliveries (2xx beyond the first, same key)", duplicates, "each carries the first's key"),
             ("different keys for one recipient and text", different_keys, "must be 0"),

@@ -74,20 +74,29 @@ struct HealthController: Sendable {
     func readiness() async throws -> Response {
         var database = "ok"
         var migrations = "ok"
+        var ready = true
         do {
             try await pool.query("SELECT 1")
             let states = try await migrator.status()
-            let pending = states.filter { $0.state != .applied }
-            if !pending.isEmpty {
+            // Migrations of a newer version (a rolling upgrade migrates before the old servers
+            // stop) only add, by the upgrade rules in deploy/README.md: this version still serves.
+            let missing = states.filter { $0.state == .pending || $0.state == .changedAfterApplying }
+            let newer = states.filter { $0.state == .unknownToThisVersion }
+            if !missing.isEmpty {
+                ready = false
                 migrations =
-                    "not current: " + pending.map { "\($0.version) \($0.state.rawValue)" }.joined(separator: ", ")
+                    "not current: " + missing.map { "\($0.version) \($0.state.rawValue)" }.joined(separator: ", ")
                     + " (run `linli migrate`)"
+            } else if !newer.isEmpty {
+                migrations =
+                    "ok; applied by a newer version: " + newer.map { "\($0.version) \($0.name)" }.joined(separator: ", ")
+                    + " (upgrade this machine's programs)"
             }
         } catch let error as DatabaseError {
+            ready = false
             database = "unreachable: \(error.message)" + (error.hint.map { " (\($0))" } ?? "")
             migrations = "unknown"
         }
-        let ready = database == "ok" && migrations == "ok"
         let body = Readiness(status: ready ? "ready" : "not ready", database: database, migrations: migrations)
         let data = try JSONEncoder().encode(body)
         return Response(

@@ -8,14 +8,19 @@
 public enum SpreadsheetSafety {
     /// The cell, with a leading `'` if a spreadsheet could read it as a formula.
     public static func neutralise(_ cell: String) -> String {
-        guard let first = cell.unicodeScalars.first else { return cell }
+        mayRunAsFormula(cell) ? "'" + cell : cell
+    }
+
+    /// Whether a spreadsheet could read the text as a formula: it starts with `=`, `+`, `@`, a
+    /// tab, a carriage return, or `-` without being a plain negative number. In XLSX such text
+    /// is stored unchanged in a cell marked `quotePrefix`, as Excel marks text typed after `'`,
+    /// so editing the cell does not turn it into a formula either.
+    public static func mayRunAsFormula(_ cell: String) -> Bool {
+        guard let first = cell.unicodeScalars.first else { return false }
         switch first {
-        case "=", "+", "@", "\t", "\r":
-            return "'" + cell
-        case "-":
-            return isPlainNegativeNumber(cell) ? cell : "'" + cell
-        default:
-            return cell
+        case "=", "+", "@", "\t", "\r": return true
+        case "-": return !isPlainNegativeNumber(cell)
+        default: return false
         }
     }
 

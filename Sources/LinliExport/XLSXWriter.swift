@@ -149,6 +149,8 @@ public final class XLSXWriter: TableWriter {
         static let header = 1
         static let date = 2
         static let dateTime = 3
+        /// Text a spreadsheet could read as a formula, shown and kept as text (`quotePrefix`).
+        static let quoted = 4
     }
 
     private func appendRow(_ cells: [ExportCell], style: Int?) throws(ExportError) {
@@ -165,7 +167,9 @@ public final class XLSXWriter: TableWriter {
                 var value = Self.xmlText(text)
                 if value.count > Self.maxTextLength { value = String(value.prefix(Self.maxTextLength - 1)) + "…" }
                 let space = value.first?.isWhitespace == true || value.last?.isWhitespace == true ? " xml:space=\"preserve\"" : ""
-                xml += "<c r=\"\(reference)\"\(styleAttribute) t=\"inlineStr\"><is><t\(space)>\(value)</t></is></c>"
+                let textStyle =
+                    style == nil && SpreadsheetSafety.mayRunAsFormula(text) ? " s=\"\(Style.quoted)\"" : styleAttribute
+                xml += "<c r=\"\(reference)\"\(textStyle) t=\"inlineStr\"><is><t\(space)>\(value)</t></is></c>"
             case .integer(let value):
                 xml += "<c r=\"\(reference)\"\(styleAttribute)><v>\(value)</v></c>"
             case .decimal(let value):
@@ -337,11 +341,12 @@ public final class XLSXWriter: TableWriter {
         + "<fill><patternFill patternType=\"gray125\"/></fill></fills>"
         + "<borders count=\"1\"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"
         + "<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>"
-        + "<cellXfs count=\"4\">"
+        + "<cellXfs count=\"5\">"
         + "<xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/>"
         + "<xf numFmtId=\"0\" fontId=\"1\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\"/>"
         + "<xf numFmtId=\"164\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>"
         + "<xf numFmtId=\"165\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>"
+        + "<xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" quotePrefix=\"1\"/>"
         + "</cellXfs>"
         + "<cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
         + "</styleSheet>"

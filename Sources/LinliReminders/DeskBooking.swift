@@ -18,7 +18,7 @@ extension ReminderPlanner {
     /// Confirms a booking-desk proposal in the caller's transaction: the booking (scheduled, with
     /// the windows asked for), its slot at the proposed time at the resident's place, and the
     /// proposed volunteers on it in the week's published roster (pinned, so a re-solve keeps the
-    /// visit the resident was told about), then the slot's reminders. Refuses with
+    /// visit the resident was told about) and in the week's drafts, then the slot's reminders. Refuses with
     /// `BookingDeskError.taken`, naming the clash or the rule, when a volunteer was taken
     /// meanwhile; the caller's transaction then rolls everything back.
     public func confirmProposal(
@@ -64,6 +64,11 @@ extension ReminderPlanner {
                     Assignment(
                         rosterID: roster.id, slotID: slot.id, volunteerID: volunteer, isPinned: true,
                         reason: "服务台预约 / booked at the desk"), createdBy: user, on: tx))
+        }
+        // Drafts of the week were made without this slot; publishing one must not take the visit back.
+        for draft in try await RosterStore().versions(community: proposal.communityID, week: week, on: tx)
+        where draft.state == .draft {
+            try await AssignmentStore().carryOver(.only([slot.id]), from: roster.id, into: draft.id, createdBy: user, on: tx)
         }
         try await desk.recheck(proposal, slot: slot.id, week: week, on: tx)
         try await desk.markConfirmed(id, booking: booking.id, on: tx)

@@ -378,7 +378,8 @@ public struct RosterSolving: Sendable {
     }
 
     /// Stores `assignments` as a new draft version: pinned ones keep their pin and reason,
-    /// assignments of slots that had started are copied unchanged, the score goes with it.
+    /// assignments of slots that had started are copied unchanged, the published roster's
+    /// assignments on slots made since the week was loaded are carried over, the score goes with it.
     static func writeDraft(
         _ week: WeekProblem, _ assignments: [LinliScheduler.Assignment], score: RosterScore, createdBy: ID<User>?,
         on tx: Connection
@@ -401,6 +402,12 @@ public struct RosterSolving: Sendable {
                 LinliDomain.Assignment(
                     rosterID: draft.id, slotID: a.slotID, volunteerID: a.volunteerID, isPinned: a.isPinned, reason: a.reason),
                 createdBy: createdBy, on: tx)
+        }
+        // Desk visits confirmed into the published roster after the week was loaded (while
+        // the solve ran) are on slots the week never saw: keep them.
+        if let published = try await RosterStore().published(community: week.communityID, week: week.week, on: tx) {
+            let known = week.problem.slots.compactMap { WeekProblem.slotID($0.id) } + week.frozenSlots
+            try await store.carryOver(.allExcept(known), from: published.id, into: draft.id, createdBy: createdBy, on: tx)
         }
         try await RosteringQueries.setScore(
             roster: draft.id, score: score, basedOn: week.published?.id ?? week.base?.id, on: tx)

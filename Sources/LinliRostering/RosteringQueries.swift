@@ -168,6 +168,55 @@ enum RosteringQueries {
         return out
     }
 
+    /// A live assignment just outside a loaded week (`WeekProblemLoader`'s horizon edges).
+    struct NeighbourShift: Sendable {
+        var volunteer: ID<Volunteer>
+        var start: Date
+        var end: Date
+        var kindCode: String
+        var placeKey: String?
+    }
+
+    /// The community's live assignments on open slots starting in [from, weekStart) or
+    /// [weekEnd, to), by volunteer and start.
+    static func neighbourShifts(
+        community: ID<Community>, from: Date, weekStart: Date, weekEnd: Date, to: Date, on tx: Connection
+    ) async throws -> [NeighbourShift] {
+        try await tx.query(
+            """
+            SELECT a.volunteer_id, s.starts_at, s.ends_at, st.code, coalesce(g.code, p.id::text) AS place_key
+            FROM assignments a
+            JOIN slots s ON s.id = a.slot_id AND s.status = 'open'
+            JOIN service_types st ON st.id = s.service_type_id
+            LEFT JOIN places p ON p.id = s.place_id
+            LEFT JOIN grids g ON g.id = p.grid_id
+            WHERE a.is_live AND a.community_id = \(community)
+              AND ((s.starts_at >= \(from) AND s.starts_at < \(weekStart)) OR (s.starts_at >= \(weekEnd) AND s.starts_at < \(to)))
+            ORDER BY a.volunteer_id, s.starts_at, s.ends_at
+            """
+        ).rows.map { row in
+            NeighbourShift(
+                volunteer: try row.decode("volunteer_id"), start: try row.decode("starts_at"), end: try row.decode("ends_at"),
+                kindCode: try row.decode("code"), placeKey: try row.decode("place_key"))
+        }
+    }
+
+    /// The community's grid-to-grid travel table, by grid code (the slots' place keys).
+    static func travelTimes(community: ID<Community>, on tx: Connection) async throws -> [TravelTime] {
+        try await tx.query(
+            """
+            SELECT f.code AS from_code, t.code AS to_code, m.minutes
+            FROM grid_travel_minutes m
+            JOIN grids f ON f.id = m.from_grid_id
+            JOIN grids t ON t.id = m.to_grid_id
+            WHERE m.community_id = \(community)
+            ORDER BY f.code, t.code
+            """
+        ).rows.map { row in
+            TravelTime(from: try row.decode("from_code"), to: try row.decode("to_code"), minutes: try row.decode("minutes"))
+        }
+    }
+
     /// The longest travel time between two grids of the community (0 without a table).
     static func longestTravel(community: ID<Community>, on tx: Connection) async throws -> Int {
         try await tx.query(

@@ -113,6 +113,29 @@ public struct WeekProblemLoader: Sendable {
         self.weights = weights
     }
 
+    /// How far before and after the week the loader looks for shifts already told (days).
+    static let edgeDays = 14
+
+    /// A volunteer's horizon edges from their live shifts around the week, in the week's minutes:
+    /// the last shift before it and the days worked in a row up to it, the first after it and
+    /// the days worked in a row from the day after the week.
+    static func edges(_ shifts: [RosteringQueries.NeighbourShift], minute: (Date) -> Minute) -> HorizonEdges {
+        func edge(_ s: RosteringQueries.NeighbourShift) -> EdgeShift {
+            EdgeShift(
+                range: MinuteRange(start: minute(s.start), end: minute(s.end)), kind: ServiceKindID(s.kindCode),
+                place: s.placeKey)
+        }
+        let before = shifts.filter { minute($0.start) < 0 }, after = shifts.filter { minute($0.start) >= 0 }
+        let daysBefore = Set(before.map { edge($0).day }), daysAfter = Set(after.map { edge($0).day })
+        var runBefore = 0
+        while daysBefore.contains(-1 - runBefore) { runBefore += 1 }
+        var runAfter = 0
+        while daysAfter.contains(7 + runAfter) { runAfter += 1 }
+        return HorizonEdges(
+            daysWorkedBefore: runBefore, lastBefore: before.max { $0.end < $1.end }.map(edge),
+            daysWorkedAfter: runAfter, firstAfter: after.min { $0.start < $1.start }.map(edge))
+    }
+
     /// Pin-breaking rules the loader resolves by dropping the pin.
     static let staticRules: Set<String> = [
         "missingSkill", "skillExpired", "availability", "absence", "sameSex", "noEvening", "maxShiftsPerKind",
@@ -147,6 +170,12 @@ public struct WeekProblemLoader: Sendable {
         let volunteers = try await VolunteerStore().volunteers(on: tx).filter { $0.communityID == communityID }
             .sorted { ($0.externalID ?? "\u{10FFFF}", $0.id) < ($1.externalID ?? "\u{10FFFF}", $1.id) }
         let active = Set(volunteers.map(\.id))
+        // What people were told for the two weeks on either side: rules reach across the week's edges.
+        let neighbours = Dictionary(
+            grouping: try await RosteringQueries.neighbourShifts(
+                community: communityID, from: week.adding(days: -Self.edgeDays).startOfDay(in: zone), weekStart: start,
+                weekEnd: end, to: week.adding(days: 7 + Self.edgeDays).startOfDay(in: zone), on: tx),
+            by: \.volunteer)
         var grants: [ID<Volunteer>: [SkillGrant]] = [:]
         for row in try await RosteringQueries.volunteerSkills(community: communityID, on: tx) {
             // expires_on is the last valid day: the certificate lapses at the next midnight.
@@ -297,6 +326,7 @@ public struct WeekProblemLoader: Sendable {
                 }
             }
             let weekends = l.maxWeekendsPerMonth.map { max(0, $0 - (weekendsWorked[v.id] ?? 0)) }
+            let edges = (neighbours[v.id]).map { Self.edges($0, minute: minute) }
             people.append(
                 Person(
                     id: WeekProblem.personID(v.id), name: v.name, sex: Self.sex(v.sex), skills: grants[v.id] ?? [],
@@ -307,7 +337,7 @@ public struct WeekProblemLoader: Sendable {
                         maxShiftsPerDay: l.maxShiftsPerDay, maxShiftsPerWeek: l.maxShiftsPerWeek,
                         maxConsecutiveDays: l.maxConsecutiveDays, maxWeekends: weekends, minRestMinutes: l.minRestMinutes,
                         noEvening: l.noEvening && l.noNight),
-                    targetMinutes: l.targetMinutesPerWeek))
+                    targetMinutes: l.targetMinutesPerWeek, edges: edges))
         }
         let personIDs = Set(people.map(\.id))
 
@@ -358,7 +388,8 @@ public struct WeekProblemLoader: Sendable {
             name: "\(community.name) \(week.isoWeekName)", horizonDays: 7, startDate: week.description, skills: skills,
             kinds: kinds, people: people, slots: slots, requests: requests,
             travelMinutes: try await RosteringQueries.longestTravel(community: communityID, on: tx),
-            eveningStartsAt: 18 * 60, weights: weights)
+            eveningStartsAt: 18 * 60, weights: weights,
+            travelTimes: try await RosteringQueries.travelTimes(community: communityID, on: tx))
         let check = ScheduleValidator.validate(problem: problem, assignments: pinned)
         var broken: [LinliScheduler.Assignment: String] = [:]
         for v in check.violations where Self.staticRules.contains(v.rule) {
@@ -387,9 +418,11 @@ public struct WeekProblemLoader: Sendable {
 
         notes.append(
             "booking windows: a visit is scheduled at its slot's fixed time; other acceptable windows are not considered")
-        notes.append("travel: one time (\(problem.travelMinutes) min, the longest between grids) for any change of grid")
         notes.append(
-            "rest, consecutive days and travel against the previous and next weeks are not checked; weekends worked earlier in the month are"
+            "travel: the grid-to-grid table (\(problem.travelTimes.count) entries); a pair it does not list takes its longest time (\(problem.travelMinutes) min)"
+        )
+        notes.append(
+            "minimum days in a row and days off are not checked across the week's edges (rest, travel, successions and maximum days in a row are, against the published weeks around it)"
         )
         if placePreferences > 0 { notes.append("\(placePreferences) preference(s) for or against a place are not expressed") }
         if servicePreferences > 0 {

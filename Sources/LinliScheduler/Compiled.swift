@@ -19,6 +19,15 @@ struct CompiledProblem: Sendable {
     let maxShiftsDay: [Int32], maxShiftsWeek: [Int32], maxPerKind: [Int32]  // maxPerKind[p*nK+k]
     let maxConsec: [Int32], minConsec: [Int32], minConsecOff: [Int32], maxWeekends: [Int32], minRest: [Int32]
     let target: [Int32]  // -1 = none
+    /// Horizon edges (`Person.edges`): days worked in a row just before and after the horizon,
+    /// and the nearest shift on each side (its end or start, day, kind and place; -1 kind or
+    /// place when unknown). `hasEdges` is false when no person has any.
+    let hasEdges: Bool
+    let runBefore: [Int32], runAfter: [Int32]
+    let hasLastBefore: [Bool], lastBeforeEnd: [Int32], lastBeforeDay: [Int32], lastBeforeKind: [Int32]
+    let lastBeforePlace: [Int32]
+    let hasFirstAfter: [Bool], firstAfterStart: [Int32], firstAfterDay: [Int32], firstAfterKind: [Int32]
+    let firstAfterPlace: [Int32]
     // rules
     let succForbidden: [Bool]  // [k1*nK+k2]
     let travel: Int32
@@ -107,6 +116,21 @@ struct CompiledProblem: Sendable {
         slotLen = pr.slots.map { Int32($0.range.length) }
         slotKind = pr.slots.map { Int32(kindIdx[$0.kind] ?? 0) }
         slotPlace = pr.slots.map { placeID($0.place) }
+        let edges = pr.people.map(\.edges)
+        hasEdges = edges.contains { $0 != nil }
+        runBefore = edges.map { Int32(clamping: max(0, $0?.daysWorkedBefore ?? 0)) }
+        runAfter = edges.map { Int32(clamping: max(0, $0?.daysWorkedAfter ?? 0)) }
+        let before = edges.map { $0?.lastBefore }, after = edges.map { $0?.firstAfter }
+        hasLastBefore = before.map { $0 != nil }
+        lastBeforeEnd = before.map { Int32(clamping: $0?.range.end ?? 0) }
+        lastBeforeDay = before.map { Int32(clamping: $0?.day ?? 0) }
+        lastBeforeKind = before.map { e in e?.kind.flatMap { kindIdx[$0] }.map(Int32.init) ?? -1 }
+        lastBeforePlace = before.map { placeID($0?.place) }
+        hasFirstAfter = after.map { $0 != nil }
+        firstAfterStart = after.map { Int32(clamping: $0?.range.start ?? 0) }
+        firstAfterDay = after.map { Int32(clamping: $0?.day ?? 0) }
+        firstAfterKind = after.map { e in e?.kind.flatMap { kindIdx[$0] }.map(Int32.init) ?? -1 }
+        firstAfterPlace = after.map { placeID($0?.place) }
         slotReq = pr.slots.map { Int32(max(0, $0.required)) }
         slotMax = pr.slots.map { $0.maxHeadcount.map { Int32($0) } ?? Self.big }
         slotUnder = pr.slots.map { Int32($0.underWeight) }

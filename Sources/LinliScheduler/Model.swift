@@ -173,6 +173,48 @@ public struct PersonLimits: Hashable, Sendable, Codable {
     }
 }
 
+/// One of a person's shifts just outside the horizon (from a roster already published), in
+/// horizon minutes: negative before the horizon, past its end after it.
+public struct EdgeShift: Hashable, Sendable, Codable {
+    public var range: MinuteRange
+    /// Its kind, for forbidden successions; nil when the problem does not know the kind.
+    public var kind: ServiceKindID?
+    public var place: String?
+    public init(range: MinuteRange, kind: ServiceKindID? = nil, place: String? = nil) {
+        self.range = range; self.kind = kind; self.place = place
+    }
+    /// The day it starts on, counted from the horizon's day 0 (negative before it).
+    public var day: Int { Int((Double(range.start) / Double(minutesPerDay)).rounded(.down)) }
+}
+
+/// What a person already works on either side of the horizon, so that the rules which reach
+/// across its edges hold there too: rest, travel and forbidden successions against the nearest
+/// shift outside, and consecutive working days. A run of days worked outside the horizon alone
+/// is not this roster's to fix; only days the roster adds to it count against the limit.
+public struct HorizonEdges: Hashable, Sendable, Codable {
+    /// Days worked in a row right before day 0 (0: the day before the horizon is off).
+    public var daysWorkedBefore: Int
+    /// The last shift before the horizon.
+    public var lastBefore: EdgeShift?
+    /// Days worked in a row from the day after the horizon (0: that day is off).
+    public var daysWorkedAfter: Int
+    /// The first shift after the horizon.
+    public var firstAfter: EdgeShift?
+    public init(daysWorkedBefore: Int = 0, lastBefore: EdgeShift? = nil, daysWorkedAfter: Int = 0, firstAfter: EdgeShift? = nil) {
+        self.daysWorkedBefore = daysWorkedBefore; self.lastBefore = lastBefore
+        self.daysWorkedAfter = daysWorkedAfter; self.firstAfter = firstAfter
+    }
+    private enum CodingKeys: String, CodingKey { case daysWorkedBefore, lastBefore, daysWorkedAfter, firstAfter }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            daysWorkedBefore: try c.decodeIfPresent(Int.self, forKey: .daysWorkedBefore) ?? 0,
+            lastBefore: try c.decodeIfPresent(EdgeShift.self, forKey: .lastBefore),
+            daysWorkedAfter: try c.decodeIfPresent(Int.self, forKey: .daysWorkedAfter) ?? 0,
+            firstAfter: try c.decodeIfPresent(EdgeShift.self, forKey: .firstAfter))
+    }
+}
+
 /// A volunteer, patrol member or caregiver who can be assigned to slots.
 public struct Person: Hashable, Sendable, Codable {
     public var id: PersonID
@@ -189,19 +231,21 @@ public struct Person: Hashable, Sendable, Codable {
     public var limits: PersonLimits
     /// Target minutes for fairness over the horizon (soft); `nil` = no target.
     public var targetMinutes: Int?
+    /// Shifts already worked just before and after the horizon; `nil` = none.
+    public var edges: HorizonEdges?
 
     public init(
         id: PersonID, name: String, sex: Sex? = nil, skills: [SkillGrant] = [], isLeader: Bool = false,
         homePlace: String? = nil, availability: [MinuteRange]? = nil, absences: [Absence] = [],
-        limits: PersonLimits = PersonLimits(), targetMinutes: Int? = nil
+        limits: PersonLimits = PersonLimits(), targetMinutes: Int? = nil, edges: HorizonEdges? = nil
     ) {
         self.id = id; self.name = name; self.sex = sex; self.skills = skills; self.isLeader = isLeader
         self.homePlace = homePlace; self.availability = availability; self.absences = absences
-        self.limits = limits; self.targetMinutes = targetMinutes
+        self.limits = limits; self.targetMinutes = targetMinutes; self.edges = edges
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, name, sex, skills, isLeader, homePlace, availability, absences, limits, targetMinutes
+        case id, name, sex, skills, isLeader, homePlace, availability, absences, limits, targetMinutes, edges
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -214,7 +258,8 @@ public struct Person: Hashable, Sendable, Codable {
             availability: try c.decodeIfPresent([MinuteRange].self, forKey: .availability),
             absences: try c.decodeIfPresent([Absence].self, forKey: .absences) ?? [],
             limits: try c.decodeIfPresent(PersonLimits.self, forKey: .limits) ?? PersonLimits(),
-            targetMinutes: try c.decodeIfPresent(Int.self, forKey: .targetMinutes))
+            targetMinutes: try c.decodeIfPresent(Int.self, forKey: .targetMinutes),
+            edges: try c.decodeIfPresent(HorizonEdges.self, forKey: .edges))
     }
 }
 

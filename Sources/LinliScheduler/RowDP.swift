@@ -15,7 +15,7 @@ struct RowDP {
 
 extension Engine {
     mutating func moveRowDP(window: Int, maxCells: Int = 1_500_000) -> Bool {
-        if st.K != 1 || st.D < 2 { return false }
+        if st.K != 1 || st.D < 2 || c.hasEdges { return false }  // the DP does not model horizon edges
         let p = pickPerson()
         let D = st.D
         let L = min(D, window)

@@ -65,7 +65,7 @@ final class SearchState {
         hasPref = copy(c.slotHasPreferred)
         prefStart = copy(c.preferredStart); prefData = copy(c.preferredData)
         prevStart = copy(c.previousStart); prevData = copy(c.previousData)
-        if c.K == 1 && c.travelPerChange == 0 && c.D >= windowedMinDays {
+        if c.K == 1 && c.travelPerChange == 0 && c.D >= windowedMinDays && !c.hasEdges {
             windowed = WindowedAggregates(P: c.P, nK: c.nK, D: c.D)
         }
         for (p, s) in c.pinned {
@@ -92,6 +92,30 @@ final class SearchState {
     /// build a method on the large `CompiledProblem` value costs far more than the lookup).
     @inline(__always) private func travelTime(_ a: Int32, _ b: Int32) -> Int {
         a < 0 || b < 0 || a == b ? 0 : Int(travelM[Int(a) * nPlaces + Int(b)])
+    }
+
+    /// Hard units of slot `s` against `p`'s shifts outside the horizon: rest and travel from the
+    /// last one before it and to the first one after it, and, for the roster's first entry, a
+    /// forbidden succession after the last shift before the horizon.
+    @inline(__always) private func edgeUnits(_ p: Int, _ s: Int, rest: Int, isFirst: Bool) -> Int {
+        var hard = 0
+        if c.hasLastBefore[p] {
+            let before = c.lastBeforePlace[p]
+            if Int(sStart[s]) - Int(c.lastBeforeEnd[p]) < max(travelTime(before, sPlace[s]), rest) { hard += 1 }
+            let k = Int(c.lastBeforeKind[p])
+            if isFirst && k >= 0 && Int(sDay[s]) - Int(c.lastBeforeDay[p]) <= 1 && succ[k * nK + Int(sKind[s])] { hard += 1 }
+        }
+        if c.hasFirstAfter[p] {
+            if Int(c.firstAfterStart[p]) - Int(sEnd[s]) < max(travelTime(sPlace[s], c.firstAfterPlace[p]), rest) { hard += 1 }
+        }
+        return hard
+    }
+
+    /// A forbidden succession from the roster's last entry to `p`'s first shift after the horizon.
+    @inline(__always) private func edgeSuccessionAfter(_ p: Int, last: Int) -> Int {
+        guard last >= 0, c.hasFirstAfter[p] else { return 0 }
+        let k = Int(c.firstAfterKind[p])
+        return k >= 0 && Int(c.firstAfterDay[p]) - Int(sDay[last]) <= 1 && succ[Int(sKind[last]) * nK + k] ? 1 : 0
     }
 
     /// Same as `CompiledProblem.staticCost`, over raw buffers.
@@ -205,7 +229,11 @@ final class SearchState {
         for k in 0..<nK { kindCnt[k] = 0 }
         var total = 0, weekMin = 0, weekShifts = 0, weekends = 0
         var weekendWorked = false
-        var run = 0, runStart = 0, offRun = 0, offStart = 0
+        // With edges, a run of days worked just before the horizon continues into day 0 (only
+        // days the roster adds to it can break the limit).
+        let edges = c.hasEdges
+        var run = edges ? min(Int(c.runBefore[p]), maxC) : 0, runStart = 0, offRun = 0, offStart = 0
+        var first = true, last = -1
         var prev: Int32 = -1  // entry of day d-1 (or -1)
         let ac = hasStaticCost
         var wd = 0
@@ -214,8 +242,10 @@ final class SearchState {
             let s32 = cells[base + d]
             if s32 < 0 {
                 if run > 0 {
-                    if run > maxC { hard += run - maxC }
-                    if runStart > 0 && run < minC { hard += minC - run }
+                    if d > 0 {
+                        if run > maxC { hard += run - maxC }
+                        if runStart > 0 && run < minC { hard += minC - run }
+                    }
                     run = 0
                 }
                 if offRun == 0 { offStart = d }
@@ -231,6 +261,11 @@ final class SearchState {
                 let len = Int(sLen[s])
                 kindCnt[Int(sKind[s])] += 1
                 if ac { soft += staticCost(p, s) }
+                if edges {
+                    hard += edgeUnits(p, s, rest: rest, isFirst: first)
+                    first = false
+                    last = s
+                }
                 if prev >= 0 {
                     let q = Int(prev)
                     let gap = Int(sStart[s]) - Int(sEnd[q])
@@ -259,6 +294,10 @@ final class SearchState {
                 weekMin = 0; weekShifts = 0; weekendWorked = false; wd = 0
             }
         }
+        if edges {
+            hard += edgeSuccessionAfter(p, last: last)
+            if run > 0 { run += min(Int(c.runAfter[p]), maxC) }
+        }
         return horizonTotals(p, hard: hard, soft: soft, run: run, maxC: maxC, weekends: weekends, total: total)
     }
 
@@ -271,7 +310,9 @@ final class SearchState {
         for k in 0..<nK { kindCnt[k] = 0 }
         var total = 0, weekMin = 0, weekShifts = 0, weekends = 0
         var weekendWorked = false
-        var run = 0, runStart = 0, offRun = 0, offStart = 0
+        let edges = c.hasEdges
+        var run = edges ? min(Int(c.runBefore[p]), maxC) : 0, runStart = 0, offRun = 0, offStart = 0
+        var first = true
         var last: Int32 = -1
         var prevN = 0
         let ac = hasStaticCost
@@ -288,8 +329,10 @@ final class SearchState {
             }
             if n == 0 {
                 if run > 0 {
-                    if run > maxC { hard += run - maxC }
-                    if runStart > 0 && run < minC { hard += minC - run }
+                    if d > 0 {
+                        if run > maxC { hard += run - maxC }
+                        if runStart > 0 && run < minC { hard += minC - run }
+                    }
                     run = 0
                 }
                 if offRun == 0 { offStart = d }
@@ -307,6 +350,10 @@ final class SearchState {
                     dayMin += Int(sLen[s])
                     kindCnt[Int(sKind[s])] += 1
                     if ac { soft += staticCost(p, s) }
+                    if edges {
+                        hard += edgeUnits(p, s, rest: rest, isFirst: first)
+                        first = false
+                    }
                     // overlap / travel / rest against every earlier entry of the day and of the previous worked day
                     for j in 0..<(i + prevN) {
                         let q = Int(j < i ? tmp[j] : prevTmp[j - i])
@@ -355,6 +402,10 @@ final class SearchState {
                 if weekendWorked { weekends += 1 }
                 weekMin = 0; weekShifts = 0; weekendWorked = false
             }
+        }
+        if edges {
+            hard += edgeSuccessionAfter(p, last: Int(last))
+            if run > 0 { run += min(Int(c.runAfter[p]), maxC) }
         }
         return horizonTotals(p, hard: hard, soft: soft, run: run, maxC: maxC, weekends: weekends, total: total)
     }

@@ -102,6 +102,31 @@ public enum ScheduleValidator {
                     }
                 }
             }
+            // the shifts just outside the horizon: separation against each, succession with the nearest
+            let before = p.edges?.lastBefore, after = p.edges?.firstAfter
+            func needed(_ a: String?, _ b: String?) -> Int {
+                var tr = 0
+                if let a, let b, a != b { tr = travelBy["\(a)\u{1}\(b)"] ?? pr.travelMinutes }
+                return max(tr, L.minRestMinutes ?? 0)
+            }
+            for s in list {
+                if let e = before, s.range.start - e.range.end < needed(e.place, s.place) {
+                    add("separation", p.id, s.id, "\(p.name): \(s.id) comes too soon after a shift before this period")
+                }
+                if let e = after, e.range.start - s.range.end < needed(s.place, e.place) {
+                    add("separation", p.id, s.id, "\(p.name): \(s.id) ends too close to a shift after this period")
+                }
+            }
+            if let e = before, let k = e.kind, let s = list.first, dayOf(s) - e.day <= 1,
+                succ.contains("\(k.rawValue)\u{1}\(s.kind.rawValue)")
+            {
+                add("forbiddenSuccession", p.id, s.id, "\(p.name): \(s.kind) may not follow \(k) (the day before this period)")
+            }
+            if let e = after, let k = e.kind, let s = list.last, e.day - dayOf(s) <= 1,
+                succ.contains("\(s.kind.rawValue)\u{1}\(k.rawValue)")
+            {
+                add("forbiddenSuccession", p.id, s.id, "\(p.name): \(k) after this period may not follow \(s.kind)")
+            }
             // succession: consecutive assignments in time order, the second on the same or the next day
             if list.count > 1 {
                 for i in 1..<list.count {
@@ -161,8 +186,15 @@ public enum ScheduleValidator {
                 while e + 1 < H && (dayCount[e + 1] > 0) == working { e += 1 }
                 let len = e - d + 1, bounded = d > 0 && e < H - 1
                 if working {
-                    if let m = L.maxConsecutiveDays, len > m {
-                        add("maxConsecutiveDays", p.id, nil, "\(p.name) works \(len) days in a row from day \(d), limit \(m)")
+                    // Days worked right before or after the horizon extend a run that touches its edge;
+                    // of those, no more than the limit count (a run outside alone is not this roster's).
+                    var whole = len
+                    if let m = L.maxConsecutiveDays, let edges = p.edges {
+                        if d == 0 { whole += min(max(0, edges.daysWorkedBefore), m) }
+                        if e == H - 1 { whole += min(max(0, edges.daysWorkedAfter), m) }
+                    }
+                    if let m = L.maxConsecutiveDays, whole > m {
+                        add("maxConsecutiveDays", p.id, nil, "\(p.name) works \(whole) days in a row from day \(d), limit \(m)")
                     }
                     if let m = L.minConsecutiveDays, bounded && len < m {
                         add(

@@ -152,6 +152,49 @@ public struct AssignmentStore: Sendable {
         }
     }
 
+    /// Which slots `carryOver` copies.
+    public enum SlotSelection: Sendable {
+        case only([ID<Slot>])
+        case allExcept([ID<Slot>])
+    }
+
+    /// Copies `source`'s assignments on the selected open slots into the draft `draft` (not
+    /// live; pins and reasons kept), first freeing each volunteer from the draft's unpinned
+    /// assignments that overlap. For a draft made without those slots — a desk visit confirmed
+    /// into the published roster after the draft was made, or while its solve ran — so that
+    /// publishing the draft does not take back a visit a resident was promised. An assignment
+    /// that still clashes (with a pinned one of the draft) is left out. Returns how many were copied.
+    @discardableResult
+    public func carryOver(
+        _ selection: SlotSelection, from source: ID<Roster>, into draft: ID<Roster>, createdBy: ID<User>? = nil,
+        on tx: Connection
+    ) async throws -> Int {
+        let (slots, excluding): ([ID<Slot>], Bool) =
+            switch selection {
+            case .only(let slots): (slots, false)
+            case .allExcept(let slots): (slots, true)
+            }
+        if slots.isEmpty && !excluding { return 0 }
+        try await tx.execute(
+            """
+            DELETE FROM assignments d USING assignments a, rosters r
+            WHERE a.roster_id = \(source) AND (a.slot_id = ANY(\(slots))) <> \(excluding)
+              AND r.id = \(draft) AND r.state = 'draft' AND d.roster_id = r.id
+              AND d.volunteer_id = a.volunteer_id AND d.slot_id <> a.slot_id AND d.during && a.during AND NOT d.is_pinned
+            """)
+        return try await tx.execute(
+            """
+            INSERT INTO assignments (roster_id, community_id, slot_id, volunteer_id, during, is_live, is_pinned, reason,
+                                     created_by)
+            SELECT r.id, a.community_id, a.slot_id, a.volunteer_id, a.during, false, a.is_pinned, a.reason, \(createdBy)
+            FROM assignments a
+            JOIN slots s ON s.id = a.slot_id AND s.status = 'open'
+            JOIN rosters r ON r.id = \(draft) AND r.state = 'draft'
+            WHERE a.roster_id = \(source) AND (a.slot_id = ANY(\(slots))) <> \(excluding)
+            ON CONFLICT DO NOTHING
+            """)
+    }
+
     /// How many people `slot` has in `roster` (the trigger-kept `roster_slot_fill`).
     public func fill(roster: ID<Roster>, slot: ID<Slot>, on tx: Connection) async throws -> Int {
         try await tx.query(

@@ -6,7 +6,6 @@ import LinliAccounts
 import LinliDatabase
 import LinliDomain
 import LinliReminders
-import LinliRostering
 import LinliSettings
 import LinliStorage
 import LinliTestSupport
@@ -17,6 +16,7 @@ import Synchronization
 import Testing
 
 @testable import LinliAPI
+@testable import LinliRostering
 
 /// Every request of these tests goes through here, so that adding sign-in is one line.
 @discardableResult
@@ -216,6 +216,76 @@ struct BookingDeskTests {
             let bookings = try await DeskWorld.count(
                 pool, "SELECT count(*) AS n FROM bookings WHERE resident_id = \(world.resident)")
             #expect(bookings == 1)
+        }
+    }
+
+    @Test("a confirmed visit goes into the week's drafts and into a solve's draft made from a week loaded before it")
+    func confirmedVisitReachesDrafts() async throws {
+        try await APITest.withAPI { client, pool in
+            let world = try await DeskWorld.make(pool)
+            let store = Store(pool: pool)
+            // A draft made before the visit, holding both volunteers on a duty at the visit's time,
+            // and the week as a solve running meanwhile loaded it.
+            let (draft, duty, loaded) = try await store.transaction(.community(world.community)) { tx in
+                let draft = try await RosterStore().createDraft(community: world.community, week: DeskWorld.week, on: tx)
+                let duty = Slot(
+                    communityID: world.community, serviceTypeID: world.library, start: SchedulingTime.at("2027-03-11", 9),
+                    end: SchedulingTime.at("2027-03-11", 12), headcountMin: 1, headcountMax: 2)
+                try await SlotStore().create(duty, on: tx)
+                for volunteer in [world.fang, world.qiang] {
+                    try await AssignmentStore().assign(
+                        Assignment(rosterID: draft.id, slotID: duty.id, volunteerID: volunteer), on: tx)
+                }
+                let loaded = try await WeekProblemLoader().load(
+                    community: world.community, week: DeskWorld.week, pins: .published, on: tx)
+                return (draft.id, duty.id, loaded)
+            }
+            let proposed = try JSONValue(
+                try await send(
+                    client, .post, DeskWorld.proposals,
+                    json: world.ask(world.meals, "2027-03-11", from: (9, 0), to: (12, 0))
+                )
+                .body)
+            let confirm = try #require(proposed.string["confirm"])
+            let response = try await send(client, .post, confirm)
+            #expect(response.status == .created, "\(String(buffer: response.body))")
+            let slotText = try #require(try JSONValue(response.body).string["slot_id"])
+            let slot = try #require(ID<Slot>(uuidString: slotText))
+            let visitors: [ID<Volunteer>] = try await pool.query(
+                "SELECT volunteer_id FROM assignments WHERE slot_id = \(slot) AND roster_id = \(world.roster)"
+            ).rows.map { try $0.decode("volunteer_id") }
+            try #require(visitors.count == 1)
+            let visitor = visitors[0]
+            // The draft has the visit, pinned, and its overlapping duty was given up by the visitor only.
+            let inDraft = try await DeskWorld.count(
+                pool,
+                """
+                SELECT count(*) AS n FROM assignments
+                WHERE roster_id = \(draft) AND slot_id = \(slot) AND volunteer_id = \(visitor) AND is_pinned AND NOT is_live
+                """)
+            #expect(inDraft == 1)
+            let onDuty: [ID<Volunteer>] = try await pool.query(
+                "SELECT volunteer_id FROM assignments WHERE roster_id = \(draft) AND slot_id = \(duty)"
+            ).rows.map { try $0.decode("volunteer_id") }
+            #expect(onDuty.count == 1 && !onDuty.contains(visitor))
+            // A solve's draft, from the week loaded before the visit, keeps it too.
+            let solved = try await store.transaction(.community(world.community)) { tx in
+                let score = RosterScore(
+                    hard: 0, soft: 0, valid: true, unfilled: 0, missing: 0, breakdown: [:], seconds: 0,
+                    firstValidSeconds: 0, seed: 1, iterations: 0, run: nil)
+                return try await RosterSolving.writeDraft(loaded, [], score: score, createdBy: nil, on: tx).id
+            }
+            let inSolved = try await DeskWorld.count(
+                pool, "SELECT count(*) AS n FROM assignments WHERE roster_id = \(solved) AND slot_id = \(slot)")
+            #expect(inSolved == 1)
+            // Publishing the earlier draft keeps the visit live, with the same volunteer.
+            try await store.transaction(.community(world.community)) { tx in
+                _ = try await ReminderPlanner().publish(draft, on: tx)
+            }
+            let live = try await DeskWorld.count(
+                pool,
+                "SELECT count(*) AS n FROM assignments WHERE slot_id = \(slot) AND volunteer_id = \(visitor) AND is_live")
+            #expect(live == 1)
         }
     }
 

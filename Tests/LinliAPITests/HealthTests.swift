@@ -60,6 +60,27 @@ struct HealthTests {
         }
     }
 
+    @Test("/readyz stays 200 when a newer version has migrated (a rolling upgrade), and names its migrations")
+    func readyWithNewerMigrations() async throws {
+        try await TestDatabase.withDatabase { pool, configuration in
+            try await pool.execute(
+                "INSERT INTO linli_schema_migrations (version, name, checksum) VALUES (9999, 'future_addition', 'x')")
+            let settings = LinliSettings(databaseURL: configuration.connectionString, httpPort: 0)
+            let dependencies = try APIDependencies.live(
+                settings: settings, metrics: PrometheusCollectorRegistry(), logger: TestDatabase.logger)
+            let app = buildApplication(settings: settings, dependencies: dependencies, logger: TestDatabase.logger)
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/readyz", method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body).contains("9999 future_addition"))
+                }
+                try await client.execute(uri: "/api/v1/communities/demo/volunteers", method: .get) { response in
+                    #expect(response.status == .unauthorized, "the old version still serves its routes")
+                }
+            }
+        }
+    }
+
     @Test("/readyz is 503 when the database cannot be reached, and the process stays up")
     func notReadyWithoutDatabase() async throws {
         let settings = LinliSettings(databaseURL: "postgresql://linli@127.0.0.1:1/linli?connect_timeout=2", httpPort: 0)

@@ -94,7 +94,8 @@ struct XLSXWriterTests {
             #expect(rows[1][3][0] as? String == "float" && rows[1][3][1] as? Double == 1.5)
             #expect(rows[1][4][0] as? String == "datetime" && rows[1][4][1] as? String == "2026-11-23T00:00:00")
             #expect(rows[1][5][0] as? String == "datetime" && rows[1][5][1] as? String == "2026-11-23T08:30:00")
-            #expect(rows[2][0][0] as? String == "str", "=1+1 stays text")
+            #expect(rows[2][0][0] as? String == "str" && rows[2][0][1] as? String == "=1+1", "=1+1 stays text, unchanged")
+            #expect(first["quoted"] as? [String] == ["A3"], "=1+1 alone is marked quotePrefix, so editing it keeps it text")
             let second = try #require(sheets[1]["rows"] as? [[[Any]]])
             #expect(second.count == 4)
         }

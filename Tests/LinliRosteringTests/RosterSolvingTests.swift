@@ -77,6 +77,7 @@ struct WeekProblemLoaderTests {
                 try await WeekProblemLoader().load(community: world.community, week: world.week, on: tx)
             }
             let p = week.problem
+            func active(_ v: ID<Volunteer>) -> Bool { p.people.contains { $0.id == WeekProblem.personID(v) } }
             let open: Int = try await world.admin.query(
                 """
                 SELECT count(*) AS n FROM slots WHERE status = 'open'
@@ -111,8 +112,28 @@ struct WeekProblemLoaderTests {
                 $0.reason?.hasPrefix("ill") == true
             }
             #expect(ill?.first?.range == MinuteRange(start: 0, end: 3 * minutesPerDay))
-            #expect(p.travelMinutes == 15)
+            // Travel: the demo's table, 5 minutes per grid apart; the longest only for a pair it lacks.
+            #expect(p.travelMinutes == 15 && p.travelTimes.count == 12)
+            #expect(p.travelTime(from: "G1", to: "G2") == 5 && p.travelTime(from: "G3", to: "G2") == 5)
+            #expect(p.travelTime(from: "G1", to: "G4") == 15 && p.travelTime(from: "G1", to: "G9") == 15)
             #expect(week.approximations.contains { $0.hasPrefix("booking windows") })
+            // Horizon edges: everyone with a live shift in the published week before has its last one.
+            let told: [(ID<Volunteer>, Date)] = try await world.admin.query(
+                """
+                SELECT DISTINCT ON (a.volunteer_id) a.volunteer_id, s.ends_at FROM assignments a JOIN slots s ON s.id = a.slot_id
+                WHERE a.is_live AND s.status = 'open' AND s.starts_at < \(week.horizonStart)
+                  AND s.starts_at >= \(week.horizonStart) - interval '14 days'
+                ORDER BY a.volunteer_id, s.ends_at DESC
+                """
+            ).rows.map { (try $0.decode("volunteer_id"), try $0.decode("ends_at")) }
+            let withLast = p.people.filter { $0.edges?.lastBefore != nil }
+            #expect(!told.isEmpty && withLast.count == told.filter { active($0.0) }.count)
+            for (volunteer, end) in told {
+                guard let person = p.people.first(where: { $0.id == WeekProblem.personID(volunteer) }) else { continue }
+                let last = try #require(person.edges?.lastBefore)
+                #expect(last.range.end == Int(end.timeIntervalSince(week.horizonStart) / 60) && last.day < 0)
+                #expect(person.edges?.daysWorkedBefore ?? 0 <= 14)
+            }
             // English names for explanations.
             #expect(week.problem(in: .en).kinds.contains { $0.name == "Bathing assistance" })
         }

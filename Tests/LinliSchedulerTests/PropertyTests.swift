@@ -113,6 +113,28 @@ enum WeekGenerator {
                 TravelTime(from: "G1", to: "G2", minutes: r.int(60)), TravelTime(from: "G3", to: "G2", minutes: 5 + r.int(40)),
             ]
         }
+        // Shifts just outside the week for some people without pins, on some weeks (drawn last as
+        // well): an evening patrol or a late duty the Sunday before, a morning patrol the Monday
+        // after, and runs of days worked on either side.
+        if r.int(2) == 0 {
+            let pinnedPeople = Set(problem.pinned.map(\.person))
+            for i in problem.people.indices where !pinnedPeople.contains(problem.people[i].id) && r.int(3) == 0 {
+                let before =
+                    r.int(2) == 0
+                    ? EdgeShift(
+                        range: MinuteRange(start: at(-1, 18), end: at(-1, 21 + r.int(3))), kind: "patrolPM",
+                        place: places[r.int(3)])
+                    : nil
+                let after =
+                    r.int(2) == 0
+                    ? EdgeShift(
+                        range: MinuteRange(start: at(7, 6 + r.int(3)), end: at(7, 10)), kind: "patrolAM", place: places[r.int(3)])
+                    : nil
+                problem.people[i].edges = HorizonEdges(
+                    daysWorkedBefore: before == nil ? 0 : 1 + r.int(6), lastBefore: before,
+                    daysWorkedAfter: after == nil ? 0 : 1 + r.int(6), firstAfter: after)
+            }
+        }
         // A booking with alternative start times on some weeks (drawn last as well).
         if r.int(2) == 0 {
             let d = r.int(7), h = 9 + r.int(4)

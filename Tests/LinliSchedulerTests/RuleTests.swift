@@ -71,6 +71,52 @@ func staffed(_ s: Solution, _ slot: SlotID) -> Int { s.assignments.filter { $0.s
         #expect(try solveTiny(tiny(people: [a], slots: [v1, v2], travel: 5)).assignments.count == 2)
     }
 
+    @Test("shifts just outside the week: rest, travel and succession against them, and runs of days across the edges")
+    func horizonEdges() throws {
+        let mondayAM = Slot(id: "am0", kind: "am", range: MinuteRange(start: at(0, 7), end: at(0, 9)), place: "G1")
+        let sundayPM = Slot(id: "pm6", kind: "pm", range: MinuteRange(start: at(6, 19), end: at(6, 22)), place: "G1")
+        // Sunday's evening patrol of the week before ends at 22:00 on day -1.
+        let lastSunday = EdgeShift(range: MinuteRange(start: at(-1, 19), end: at(-1, 22)), kind: "pm", place: "G1")
+        let succ = [ForbiddenSuccession(first: "pm", then: "am")]
+        func staffedWith(_ edges: HorizonEdges?, _ limits: PersonLimits = PersonLimits(), slots: [Slot]) throws -> Int {
+            let p = Person(id: "a", name: "A", limits: limits, edges: edges)
+            let problem = tiny(people: [p], slots: slots, travel: 30, succ: succ)
+            let solution = try solveTiny(problem)
+            #expect(ScheduleValidator.validate(problem: problem, assignments: solution.assignments).isValid)
+            return solution.assignments.count
+        }
+        // A forbidden succession across Sunday night, and back into the week after.
+        #expect(try staffedWith(HorizonEdges(lastBefore: lastSunday), slots: [mondayAM]) == 0)
+        #expect(try staffedWith(nil, slots: [mondayAM]) == 1)
+        let nextMonday = EdgeShift(range: MinuteRange(start: at(7, 7), end: at(7, 9)), kind: "am", place: "G1")
+        #expect(try staffedWith(HorizonEdges(firstAfter: nextMonday), slots: [sundayPM]) == 0)
+        // Rest: 10 hours after a duty that ended at 22:00 the evening before.
+        let lateDuty = EdgeShift(range: MinuteRange(start: at(-1, 18), end: at(-1, 22)), kind: "duty", place: "G1")
+        let rested = PersonLimits(minRestMinutes: 10 * 60)
+        #expect(try staffedWith(HorizonEdges(lastBefore: lateDuty), rested, slots: [mondayAM]) == 0)
+        #expect(try staffedWith(HorizonEdges(lastBefore: lateDuty), slots: [mondayAM]) == 1)
+        // Travel: a shift elsewhere ending 20 minutes before, with 30 minutes between grids.
+        let elsewhere = EdgeShift(range: MinuteRange(start: at(-1, 23), end: at(0, 6, 40)), kind: "duty", place: "G2")
+        #expect(try staffedWith(HorizonEdges(lastBefore: elsewhere), slots: [mondayAM]) == 0)
+        // Consecutive days: 5 worked before Monday, at most 6 in a row — Monday yes, Tuesday not as well.
+        let week = (0..<2).map { d in Slot(id: SlotID("d\(d)"), kind: "duty", range: MinuteRange(start: at(d, 9), end: at(d, 11)))
+        }
+        let six = PersonLimits(maxConsecutiveDays: 6)
+        #expect(try staffedWith(HorizonEdges(daysWorkedBefore: 5), six, slots: week) == 1)
+        #expect(try staffedWith(HorizonEdges(daysWorkedBefore: 3), six, slots: week) == 2)
+        // A run outside the week that is already too long does not make the week unsolvable, but
+        // nothing may be added to it.
+        #expect(try staffedWith(HorizonEdges(daysWorkedBefore: 9), six, slots: week) == 1)
+        let end = (5..<7).map { d in Slot(id: SlotID("e\(d)"), kind: "duty", range: MinuteRange(start: at(d, 9), end: at(d, 11)))
+        }
+        #expect(try staffedWith(HorizonEdges(daysWorkedAfter: 5), six, slots: end) == 1)
+        // The validator sees the same: Monday and Tuesday after five days is a run of seven.
+        let p = Person(id: "a", name: "A", limits: six, edges: HorizonEdges(daysWorkedBefore: 5))
+        let report = ScheduleValidator.validate(
+            problem: tiny(people: [p], slots: week), assignments: week.map { Assignment(person: "a", slot: $0.id) })
+        #expect(report.violations.map(\.rule) == ["maxConsecutiveDays"])
+    }
+
     @Test func skillsSexEveningAndPins() throws {
         let bath = Slot(
             id: "b", kind: "bath", range: MinuteRange(start: at(1, 9), end: at(1, 11)), requiredSkills: ["nurse"],
