@@ -326,7 +326,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LinliStorageTests",
-            dependencies: ["LinliStorage", "LinliExport", "LinliTestSupport", "LinliCLI"],
+            dependencies: ["LinliStorage", "LinliExport", "LinliTestSupport", "LinliCLI", "LinliSettings"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -114,17 +114,33 @@ say "replica streaming"
 # ---- the service, with both hosts
 HTTP="$(free_port)"
 MULTI_URL="postgresql://linli@127.0.0.1:$P1,127.0.0.1:$P2/linli?target_session_attrs=read-write&connect_timeout=2"
-DATABASE_URL="$MULTI_URL" LINLI_HTTP_PORT="$HTTP" LINLI_DATABASE_ACQUIRE_TIMEOUT=2 LINLI_LOG_LEVEL=warning \
-    "$BIN/linli-server" >"$WORK/server.log" 2>&1 &
+# Reports (hours, participation) read the standby while there is one.
+REPORTS_URL="postgresql://linli@127.0.0.1:$P2/linli?target_session_attrs=standby&connect_timeout=2"
+DATABASE_URL="$MULTI_URL" LINLI_DATABASE_REPORTS_URL="$REPORTS_URL" LINLI_HTTP_PORT="$HTTP" \
+    LINLI_DATABASE_ACQUIRE_TIMEOUT=2 LINLI_LOG_LEVEL=warning "$BIN/linli-server" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 300); do curl -fsS -o /dev/null "http://127.0.0.1:$HTTP/readyz" 2>/dev/null && break; sleep 0.1; done
 curl -fsS -o /dev/null "http://127.0.0.1:$HTTP/readyz" || die "linli-server did not become ready (see --keep, server.log)"
 say "linli-server on port $HTTP with $MULTI_URL"
 
+# ---- a report from the standby: answered, and by a session of the reports' pool on the standby
+head -c 24 /dev/urandom | base64 | tr -d '/+=' | sed 's/$/-Aa1/' >"$WORK/password"
+DATABASE_URL="$PRIMARY_URL" "$BIN/linli" user create failover.admin --name 故障转移 --role administrator \
+    <"$WORK/password" >/dev/null
+TOKEN="$(DATABASE_URL="$PRIMARY_URL" "$BIN/linli" user token failover.admin --days 1 --label failover 2>/dev/null)"
+report="$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
+    "http://127.0.0.1:$HTTP/api/v1/communities/demo/reports/participation?month=$(date +%Y-%m)")"
+on_standby="$("$PGBIN/psql" -X -t -A -h 127.0.0.1 -p "$P2" -U linli -d linli \
+    -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'linli-server-reports'")"
+[[ "$report" == 200 && "$on_standby" -ge 1 ]] ||
+    die "the participation report answered $report with $on_standby reports session(s) on the standby"
+say "the participation report was read on the standby ($on_standby reports session(s) there)"
+
 # ---- load: 4 clients, each request logged with its start, end and status
 cat >"$WORK/load.py" <<'PY'
 import json, sys, threading, time, urllib.error, urllib.request
-base, out, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+base, out, seconds, token = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+auth = {"Authorization": "Bearer " + token}
 opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 lock = threading.Lock()
 log = open(out, "w")
@@ -137,11 +153,11 @@ def client(n):
         if route == "readyz":
             request = urllib.request.Request(base + "/readyz")
         elif route == "read":
-            request = urllib.request.Request(base + "/api/v1/communities/demo/volunteers?limit=20")
+            request = urllib.request.Request(base + "/api/v1/communities/demo/volunteers?limit=20", headers=auth)
         else:
             body = json.dumps({"name": f"故障转移{n}-{i}", "sex": "female"}).encode()
             request = urllib.request.Request(base + "/api/v1/communities/demo/volunteers", data=body,
-                                             headers={"Content-Type": "application/json"}, method="POST")
+                                             headers=dict(auth, **{"Content-Type": "application/json"}), method="POST")
         start = time.time()
         try:
             with opener.open(request, timeout=5) as answer:
@@ -162,7 +178,7 @@ for t in threads: t.start()
 for t in threads: t.join()
 PY
 total=$(python3 -c "print($BEFORE + $PROMOTE_DELAY + $AFTER)")
-python3 "$WORK/load.py" "http://127.0.0.1:$HTTP" "$WORK/requests.jsonl" "$total" &
+python3 "$WORK/load.py" "http://127.0.0.1:$HTTP" "$WORK/requests.jsonl" "$total" "$TOKEN" &
 LOAD_PID=$!
 sleep "$BEFORE"
 t_stop=$(date +%s.%N)

@@ -8,6 +8,8 @@
 #   LINLI_TEST_SKIP_HARNESS=1      skip the reminder crash harness (short profile, about 2-3 minutes)
 #   LINLI_TEST_SKIP_FUZZ=1         skip the API fuzz run (schemathesis, short profile, about 1-2 minutes)
 #   LINLI_TEST_SKIP_HOSTILE=1      skip the hostile-input checks (short profile, under a minute)
+#   LINLI_TEST_SKIP_BROWSER=1      skip the browser tests (Tests/browser/run.sh: headless Chromium through
+#                                  the staff pages with axe-core checks; screenshots in .build/browser-screenshots)
 #   LINLI_TEST_LINT=0              skip the swift format lint (for quick local runs only)
 set -euo pipefail
 
@@ -85,6 +87,16 @@ passed=$((total - failed))
 if [[ $# -eq 0 ]]; then
     say "deployment files: systemd units, nginx site, compose file (deploy/check-deploy.sh)"
     if "$ROOT/deploy/check-deploy.sh"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+fi
+
+if [[ "${LINLI_TEST_SKIP_BROWSER:-0}" != 1 && $# -eq 0 ]]; then
+    say "browser tests (Tests/browser/run.sh: Debian's chromium, selenium, axe-core)"
+    # The debug binaries the tests just used, on this throwaway cluster (PGHOST/PGPORT/PGUSER).
+    if LINLI_BROWSER_BIN="$(swift build --show-bin-path)" "$ROOT/Tests/browser/run.sh"; then
         passed=$((passed + 1))
     else
         failed=$((failed + 1))

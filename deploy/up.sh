@@ -17,6 +17,9 @@ RUN_DIR="${LINLI_RUN_DIR:-$ROOT/.local/run}"
 CONFIGURATION="${LINLI_BUILD_CONFIGURATION:-release}"
 export LINLI_HTTP_HOST="${LINLI_HTTP_HOST:-127.0.0.1}"
 export LINLI_HTTP_PORT="${LINLI_HTTP_PORT:-8080}"
+# The demo runs on loopback with throwaway passwords: administrators and coordinators are not
+# made to enrol a second factor before a first look (production's default is to require it).
+export LINLI_REQUIRE_SECOND_FACTOR="${LINLI_REQUIRE_SECOND_FACTOR:-false}"
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'up: error: %s\n' "$*" >&2; exit 1; }
@@ -69,6 +72,18 @@ else
 fi
 export DATABASE_URL
 
+# Residents' care notes are sealed with a key the database never sees: unless one is configured,
+# the demo gets its own key file (mode 0600) beside its PostgreSQL data, kept across runs.
+if [[ -z "${LINLI_CARE_NOTES_KEY_FILE:-}" && -z "${LINLI_CARE_NOTES_KEYS:-}" ]]; then
+    LINLI_CARE_NOTES_KEY_FILE="$(dirname "${LINLI_PG_DIR:-$ROOT/.local/postgres}")/care-notes.key"
+    if [[ ! -f "$LINLI_CARE_NOTES_KEY_FILE" ]]; then
+        mkdir -p "$(dirname "$LINLI_CARE_NOTES_KEY_FILE")"
+        (umask 077 && "$BIN/linli" care-notes keygen "$LINLI_CARE_NOTES_KEY_FILE" >/dev/null)
+        say "generated the care notes key $LINLI_CARE_NOTES_KEY_FILE (keep it; back it up apart from the database)"
+    fi
+fi
+export LINLI_CARE_NOTES_KEY_FILE
+
 say "migrating"
 "$BIN/linli" migrate
 mkdir -p "$RUN_DIR"
@@ -113,6 +128,8 @@ for _ in $(seq 1 150); do
   接口 API:         $URL/openapi.yaml (JSON under /api/v1; sign in with POST /api/v1/session
                     or a token from \`linli user token LOGIN\`)
 $(demo_accounts)
+  两步验证 2FA:     演示环境不强制 / not required in this demo (LINLI_REQUIRE_SECOND_FACTOR=true requires it)
+  护理备注密钥 Key: ${LINLI_CARE_NOTES_KEY_FILE:-LINLI_CARE_NOTES_KEYS}
   日志 Logs:        $RUN_DIR/linli-server.log, $RUN_DIR/linli-worker.log
   停止 Stop:        deploy/up.sh stop
 

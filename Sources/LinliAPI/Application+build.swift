@@ -13,13 +13,22 @@ import Prometheus
 /// What the HTTP service needs besides its settings; tests build it against their own database.
 public struct APIDependencies: Sendable {
     public let pool: ConnectionPool
+    /// The reports' pool over a read replica (`LINLI_DATABASE_REPORTS_URL`); nil: `pool`.
+    public let reportsPool: ConnectionPool?
     public let migrator: Migrator
     public let metrics: PrometheusCollectorRegistry
+    /// Seals and opens residents' care notes; nil when no key is configured.
+    public let careNotes: CareNotesKeyring?
 
-    public init(pool: ConnectionPool, migrator: Migrator, metrics: PrometheusCollectorRegistry) {
+    public init(
+        pool: ConnectionPool, reportsPool: ConnectionPool? = nil, migrator: Migrator, metrics: PrometheusCollectorRegistry,
+        careNotes: CareNotesKeyring? = nil
+    ) {
         self.pool = pool
+        self.reportsPool = reportsPool
         self.migrator = migrator
         self.metrics = metrics
+        self.careNotes = careNotes
     }
 
     /// Opens the pool and reads the migrations named by `settings`.
@@ -28,9 +37,52 @@ public struct APIDependencies: Sendable {
     ) throws -> APIDependencies {
         let pool = try settings.makePool(
             applicationName: "linli-server", asApplication: true, limitStatements: true, logger: logger)
+        let reportsPool =
+            settings.databaseReportsURL == nil
+            ? nil
+            : try settings.makePool(
+                applicationName: "linli-server-reports", asApplication: true, limitStatements: true, reports: true,
+                logger: logger)
         let migrations = try Migrator.load(directory: Migrator.locateDirectory(configured: settings.migrationsDirectory))
         return APIDependencies(
-            pool: pool, migrator: Migrator(pool: pool, migrations: migrations, logger: logger), metrics: metrics)
+            pool: pool, reportsPool: reportsPool, migrator: Migrator(pool: pool, migrations: migrations, logger: logger),
+            metrics: metrics,
+            careNotes: try CareNotesKeyring(settings: settings))
+    }
+
+    /// What the service checks before it serves: care notes stored while no key is configured
+    /// stop it (they could be neither read nor kept sealed); plain text left from before
+    /// migration 0019 is reported (`linli care-notes seal`). Returns the warnings to log.
+    public func checkCareNotes() async throws -> [String] {
+        let status = try await Store(pool: pool).transaction(.administrator()) { tx in
+            try await CareNotesStore().status(on: tx)
+        }
+        if careNotes == nil, status.total > 0 {
+            throw CareNotesStartError(count: status.total)
+        }
+        var warnings: [String] = []
+        if status.plaintext > 0 {
+            warnings.append(
+                "\(status.plaintext) 条护理备注尚未加密，请执行 linli care-notes seal / "
+                    + "\(status.plaintext) care note(s) are still plain text: run `linli care-notes seal`")
+        }
+        if let careNotes, status.sealedByKey.keys.contains(where: { $0 != careNotes.currentKeyID }) {
+            warnings.append(
+                "有护理备注仍由旧密钥加密，请执行 linli care-notes rotate / "
+                    + "some care notes are sealed with an older key: run `linli care-notes rotate`")
+        }
+        return warnings
+    }
+}
+
+/// The service will not start: care notes exist and no key is configured to read them.
+public struct CareNotesStartError: Error, CustomStringConvertible, Sendable {
+    public let count: Int
+    public var description: String {
+        "数据库中有 \(count) 条居民护理备注，但未配置密钥（LINLI_CARE_NOTES_KEY_FILE 或 LINLI_CARE_NOTES_KEYS），服务不启动；"
+            + "见 deploy/README.md 的「Care notes key」一节 / the database holds \(count) residents' care note(s) but no key is configured "
+            + "(LINLI_CARE_NOTES_KEY_FILE or LINLI_CARE_NOTES_KEYS), so the service does not start; "
+            + "see deploy/README.md, \"Care notes key\""
     }
 }
 
@@ -45,6 +97,7 @@ public func buildApplication(
         configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort), serverName: "Linli"),
         logger: logger)
     app.addServices(PoolService(pool: dependencies.pool))
+    if let reports = dependencies.reportsPool { app.addServices(PoolService(pool: reports)) }
     return app
 }
 
@@ -75,16 +128,20 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     // Sign-in: POST /api/v1/session is public; everything under /api/v1 below needs a session
     // cookie or a bearer token (AuthenticationMiddleware), and community routes a role there
     // allowed by AccessPolicy (CommunityMiddleware). Writes there take an Idempotency-Key.
-    let authentication = AuthenticationMiddleware(authenticator: Authenticator(store: store))
+    let authentication = AuthenticationMiddleware(
+        authenticator: Authenticator(store: store), requireSecondFactor: settings.requireSecondFactor)
     let sessions = SessionController(
         authenticator: authentication.authenticator, store: store, cookieSecure: settings.cookieSecure,
-        maxBodyBytes: settings.httpMaxBodyBytes)
+        maxBodyBytes: settings.httpMaxBodyBytes, requireSecondFactor: settings.requireSecondFactor)
     sessions.addPublicRoutes(to: router)
     // The staff pages (issue #7): sign-in and the start page, on the same sessions.
     let pages = Result { try WebPages.load() }
     PagesController(
         authenticator: authentication.authenticator, store: store, pages: pages, cookieSecure: settings.cookieSecure,
-        maxBodyBytes: settings.httpMaxBodyBytes
+        maxBodyBytes: settings.httpMaxBodyBytes, requireSecondFactor: settings.requireSecondFactor
+    ).addRoutes(to: router)
+    DeskPagesController(
+        authenticator: authentication.authenticator, store: store, pages: pages, maxBodyBytes: settings.httpMaxBodyBytes
     ).addRoutes(to: router)
     RosterBoardPagesController(
         authenticator: authentication.authenticator, store: store, pages: pages, maxBodyBytes: settings.httpMaxBodyBytes
@@ -103,7 +160,8 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     VolunteersController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     VolunteerScheduleController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     CommunityDataController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
-    ResidentsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
+    ResidentsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes, careNotes: dependencies.careNotes)
+        .addRoutes(to: community)
     SlotsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     TeamsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     ReferenceWritesController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
@@ -112,7 +170,8 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     RostersController(store: store).addRoutes(to: community)
     RosterPlanningController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     // Exports, attendance and calendar feeds; the printable page is rendered by LinliWeb.
-    ExportsController(store: store, pages: pages).addRoutes(to: community)
+    let reports = Store(pool: dependencies.reportsPool ?? dependencies.pool, readOnly: true)
+    ExportsController(store: store, reports: reports, pages: pages).addRoutes(to: community)
     AttendanceController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)
     let feeds = FeedsController(store: store, maxBodyBytes: settings.httpMaxBodyBytes)
     feeds.addRoutes(to: community)

@@ -11,9 +11,20 @@ import NIOCore
 /// `Authorization: Bearer …` (scripts, `linli user token`). Without a live session or token:
 /// 401. Unsafe methods signed in by the cookie must also carry the session's CSRF token in
 /// `X-CSRF-Token` (403 otherwise); bearer requests cannot be forged by another site and need none.
+///
+/// Where a second factor is required (`LINLI_REQUIRE_SECOND_FACTOR`), an administrator's or
+/// coordinator's browser session without a confirmed one reaches only what enrolment needs
+/// (`enrolmentRoutes`); everything else is 403 `second_factor_enrolment_required`.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let authenticator: Authenticator
+    var requireSecondFactor = false
+
+    /// What a session that must enrol may still do: see who it is, enrol, confirm, sign out.
+    static let enrolmentRoutes: Set<String> = [
+        "GET /api/v1/me", "POST /api/v1/me/second-factor", "POST /api/v1/me/second-factor/confirm",
+        "DELETE /api/v1/session",
+    ]
 
     static let cookieName = "linli_session"
     // Constant, valid header name.
@@ -30,6 +41,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
             !CSRFToken.matches(request.headers[Self.csrfHeader], session: credential.token)
         {
             throw Problem.csrfFailed
+        }
+        if requireSecondFactor, user.mustEnrolSecondFactor,
+            !Self.enrolmentRoutes.contains("\(request.method.rawValue) \(request.uri.path)")
+        {
+            throw Problem.secondFactorEnrolmentRequired
         }
         var context = context
         context.user = user
@@ -78,6 +94,15 @@ extension Problem {
             "缺少或错误的 X-CSRF-Token（登录时返回的 csrf_token）",
             "X-CSRF-Token is missing or wrong (send the csrf_token returned at sign-in)"))
 
+    static let secondFactorEnrolmentRequired = Problem(
+        .forbidden, code: "second_factor_enrolment_required",
+        detail: .init(
+            "管理员和协调员须先启用两步验证：POST /api/v1/me/second-factor 获取密钥并加入手机验证器，"
+                + "再用 POST /api/v1/me/second-factor/confirm 提交验证码确认（也可在 /app 页面操作）",
+            "Administrators and coordinators must enrol a second factor first: POST /api/v1/me/second-factor "
+                + "gives a key for an authenticator app, POST /api/v1/me/second-factor/confirm confirms it with a code "
+                + "(or use the /app page)"))
+
     static let invalidCredentials = Problem(
         .unauthorized, code: "invalid_credentials",
         detail: .init("用户名或密码不正确，或账号已停用", "Wrong login or password, or the account is disabled"))
@@ -101,6 +126,7 @@ extension Problem {
                 .unprocessableContent, code: "invalid_password", detail: text,
                 errors: [FieldProblem(field: "password", code: "invalid_password", message: text)])
         case .notFound: return Problem(.notFound, code: "not_found", detail: text)
+        case .secondFactorConfirmed: return Problem(.conflict, code: "second_factor_confirmed", detail: text)
         case .invalidInput: return Problem(.unprocessableContent, code: "invalid_value", detail: text)
         default: return internalError
         }
@@ -113,6 +139,7 @@ struct SessionController: Sendable {
     let store: Store
     let cookieSecure: Bool
     let maxBodyBytes: Int
+    var requireSecondFactor = false
 
     /// The public route: signing in.
     func addPublicRoutes(to router: Router<APIRequestContext>) {
@@ -123,6 +150,46 @@ struct SessionController: Sendable {
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
         group.delete("session") { request, context in try await signOut(request, context) }
         group.get("me") { request, context in try await me(request, context) }
+        group.post("me/second-factor") { request, context in try await enrol(request, context) }
+        group.post("me/second-factor/confirm") { request, context in try await confirm(request, context) }
+    }
+
+    /// Starts enrolling the signed-in user's own TOTP: 201 with the secret and the
+    /// `otpauth://` link for an authenticator app (shown this once); 409 when one is confirmed.
+    func enrol(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        guard let user = context.user else { throw Problem.unauthenticated }
+        let totp: TOTP
+        do {
+            totp = try await SecondFactors(store: store).enrolOwn(user.user.id)
+        } catch let error as AccountError {
+            throw Problem.account(error)
+        }
+        var response = try jsonResponse(
+            ["secret": totp.base32Secret, "otpauth_uri": totp.provisioningURI(account: user.user.login)], status: .created)
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    struct Confirm: KnownFields {
+        let code: String
+        static var fieldNames: Set<String> { ["code"] }
+    }
+
+    /// Confirms the enrolment with the first code the app shows: 204, or 422 `invalid_code`.
+    func confirm(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        guard let user = context.user else { throw Problem.unauthenticated }
+        let body = try await JSONBody.read(Confirm.self, from: request, maxBytes: maxBodyBytes)
+        var validation = Validation()
+        validation.text("code", body.code, max: 12)
+        try validation.check()
+        guard try await SecondFactors(store: store).confirmOwn(user.user.id, code: body.code) else {
+            let message = LocalizedText(
+                "验证码不正确或已用过；请输入验证器上新显示的 6 位数字", "The code is wrong or was used; enter the app's current 6 digits")
+            throw Problem(
+                .unprocessableContent, code: "invalid_code", detail: message,
+                errors: [FieldProblem(field: "code", code: "invalid_code", message: message)])
+        }
+        return Response(status: .noContent)
     }
 
     struct SignIn: KnownFields {
@@ -164,10 +231,12 @@ struct SessionController: Sendable {
         let roles: [RoleBody]
         let csrfToken: String?
         let expiresAt: String
+        let enrolmentRequired: Bool
         enum CodingKeys: String, CodingKey {
             case user, roles
             case csrfToken = "csrf_token"
             case expiresAt = "expires_at"
+            case enrolmentRequired = "second_factor_enrolment_required"
         }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -175,6 +244,7 @@ struct SessionController: Sendable {
             try c.encode(roles, forKey: .roles)
             try c.encode(csrfToken, forKey: .csrfToken)
             try c.encode(expiresAt, forKey: .expiresAt)
+            try c.encode(enrolmentRequired, forKey: .enrolmentRequired)
         }
     }
 
@@ -191,7 +261,8 @@ struct SessionController: Sendable {
                 .init(role: $0.grant.role.rawValue, community: $0.communityCode, teamID: $0.grant.teamID?.description)
             },
             csrfToken: credential.kind == .cookie ? CSRFToken.token(for: credential.token) : nil,
-            expiresAt: formatter.string(from: user.session.expiresAt))
+            expiresAt: formatter.string(from: user.session.expiresAt),
+            enrolmentRequired: requireSecondFactor && user.mustEnrolSecondFactor)
     }
 
     func signIn(_ request: Request, _ context: APIRequestContext) async throws -> Response {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LinliAccounts
 import LinliDatabase
 import LinliDomain
 import LinliReminders
@@ -102,7 +103,7 @@ struct BookingDeskController: Sendable {
         let ask = VisitRequest(
             communityID: community.id, residentID: asked.resident, serviceTypeID: asked.service, minutes: asked.minutes,
             windows: asked.windows, notes: asked.notes)
-        let proposal = try await store.transaction(context.scope()) { tx in
+        let proposal = try await store.transaction(try Self.deskScope(context)) { tx in
             try await referenced(resident: asked.resident, service: asked.service, on: tx)
             return try await desk.propose(ask, on: tx)
         }
@@ -138,8 +139,8 @@ struct BookingDeskController: Sendable {
             context, VisitProposal.self, what: .init("没有这个预约建议", "There is no such proposal"))
         let done: DeskBooking
         do {
-            done = try await store.transaction(context.scope()) { tx in
-                try await ReminderPlanner().confirmProposal(id, desk: desk, on: tx)
+            done = try await store.transaction(try Self.deskScope(context)) { tx in
+                try await ReminderPlanner().confirmProposal(id, desk: desk, by: context.user?.user.id, on: tx)
             }
         } catch let error as BookingDeskError {
             throw Self.problem(error)
@@ -152,6 +153,14 @@ struct BookingDeskController: Sendable {
                 endsAt: APITime.format(done.slot.end, in: community), volunteers: done.names.map { Visit.Name(name: $0) },
                 remindersQueued: done.summary.reminders),
             status: .created, headers: ETag.headers(done.booking.version, location: location))
+    }
+
+    /// The scope of a proposal and its confirmation: the community and the user (in the audit log),
+    /// without the role's narrowing. The desk must weigh every volunteer's availability, limits and
+    /// assignments, which desk staff may not read row by row (migration 0009); what it answers
+    /// names volunteers only, as `linli_visit_volunteer_names` does.
+    static func deskScope(_ context: APIRequestContext) throws -> DataScope {
+        .community(try context.requireCommunity().id, user: context.user?.user.id)
     }
 
     /// A refused confirmation in HTTP terms.

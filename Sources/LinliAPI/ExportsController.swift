@@ -14,6 +14,9 @@ import NIOCore
 /// participation figures (党员参与率 and the like).
 struct ExportsController: Sendable {
     let store: Store
+    /// The hours and participation reports' store: over a read replica when
+    /// `LINLI_DATABASE_REPORTS_URL` is set, read-only either way.
+    let reports: Store
     /// The page templates; a failure to load them makes the page answer 500, not the server fail.
     let pages: Result<WebPages, any Error>
 
@@ -174,7 +177,7 @@ struct ExportsController: Sendable {
                 "invalid_value", field: "by",
                 .init("须为 volunteer、team 或 grid（XLSX 还可为 all）", "must be volunteer, team or grid (or all for XLSX)"))
         }
-        let store = store
+        let store = reports
         let name = "服务时长-\(community.name)-\(period)"
         return format.response(fileName: name, timeZone: zone) { writer, stream in
             try await store.transaction(context.scope(), isolation: .repeatableRead, retries: 0) { tx in
@@ -237,7 +240,7 @@ struct ExportsController: Sendable {
         let community = try context.requireCommunity()
         let period = try Self.period(request, zone: TimeZone(identifier: community.timeZone) ?? .shanghai)
         let kind = try Self.kind(request)
-        let lines = try await store.transaction(context.scope()) { tx in
+        let lines = try await reports.transaction(context.scope()) { tx in
             try await HoursReport().participation(from: period.from, through: period.through, kind: kind, on: tx)
         }
         return try jsonResponse(

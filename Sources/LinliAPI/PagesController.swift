@@ -18,8 +18,10 @@ struct PagesController: Sendable {
     let pages: Result<WebPages, any Error>
     let cookieSecure: Bool
     let maxBodyBytes: Int
+    var requireSecondFactor = false
 
     func addRoutes(to router: Router<APIRequestContext>) {
+        router.post("/app/second-factor") { request, _ in try await enrol(request) }
         router.get("/signin") { request, _ in try signInPage(request, error: nil, login: "", askCode: false) }
         router.post("/signin") { request, context in try await signIn(request, context) }
         router.get("/app") { request, _ in try await home(request) }
@@ -36,6 +38,12 @@ struct PagesController: Sendable {
     struct SignOutForm: Decodable {
         // swift-format-ignore: AlwaysUseLowerCamelCase
         let csrf_token: String?
+    }
+
+    struct EnrolForm: Decodable {
+        // swift-format-ignore: AlwaysUseLowerCamelCase
+        let csrf_token: String?
+        let code: String?
     }
 
     static func language(_ request: Request) -> PageLanguage { Language(page: request) == .en ? .en : .zhCN }
@@ -110,6 +118,9 @@ struct PagesController: Sendable {
     func home(_ request: Request) async throws -> Response {
         let language = Self.language(request)
         guard let (user, token) = try await signedIn(request) else { return Self.toSignIn(language) }
+        if requireSecondFactor, user.mustEnrolSecondFactor {
+            return try enrolmentPage(user: user, token: token, language: language)
+        }
         let assignments = try await store.transaction(.administrator()) { tx in
             try await UserStore().roleAssignments(of: user.user.id, on: tx)
         }
@@ -121,20 +132,68 @@ struct PagesController: Sendable {
             if let team = a.grant.teamID { href += "&team=\(team)" }
             links.append(["href": href, "label": [code, a.teamName, week].compactMap { $0 }.joined(separator: " · ")])
         }
+        // Empty values are left out: swift-mustache takes "" as true in a section.
         let roles: [[String: String]] = assignments.map {
             [
                 "role": WebStrings.text("role.\($0.grant.role.rawValue)", language), "community": $0.communityCode ?? "",
                 "team": $0.teamName ?? "",
-            ]
+            ].filter { !$0.value.isEmpty }
         }
-        var values: [String: Any] = [
-            "name": user.user.displayName, "roles": roles, "printLinks": links, "hasPrintLinks": !links.isEmpty,
-            "csrf": CSRFToken.token(for: token),
-        ]
-        values.merge(RosterBoardPagesController.homeLinks(assignments, language)) { _, new in new }
+        // The pages each role may use (AccessPolicy decides), grouped by page family.
+        let allRoles = Set(assignments.map(\.grant.role))
+        let pageLinks =
+            DeskPagesController.homeLinks(allRoles, language) + RosterBoardPagesController.homeLinks(assignments, language)
         let html = try pages.get().render(
-            "home", title: WebStrings.text("signInTitle", language), values: values, language: language)
+            "home", title: WebStrings.text("signInTitle", language),
+            values: [
+                "name": user.user.displayName, "roles": roles, "printLinks": links, "hasPrintLinks": !links.isEmpty,
+                "pageLinks": pageLinks, "hasPageLinks": !pageLinks.isEmpty,
+                "csrf": CSRFToken.token(for: token),
+            ], language: language)
         return htmlResponse(html, language: language)
+    }
+
+    /// The page that walks a user through enrolling their TOTP: a button that makes the key,
+    /// then the key, its `otpauth://` link and the field for the first code.
+    func enrolmentPage(
+        user: AuthenticatedUser, token: String, language: PageLanguage, totp: TOTP? = nil, askCode: Bool = false,
+        error: String? = nil, status: HTTPResponse.Status = .ok
+    ) throws -> Response {
+        let html = try pages.get().render(
+            "second-factor", title: WebStrings.text("enrolTitle", language),
+            values: [
+                "name": user.user.displayName, "csrf": CSRFToken.token(for: token), "secret": totp?.base32Secret ?? "",
+                "uri": totp?.provisioningURI(account: user.user.login) ?? "", "askCode": askCode, "error": error ?? "",
+            ], language: language)
+        var response = htmlResponse(html, language: language)
+        response.status = status
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    /// `POST /app/second-factor`: without a code, makes a new key and shows it; with one,
+    /// confirms it (303 to /app) or asks again.
+    func enrol(_ request: Request) async throws -> Response {
+        let language = Self.language(request)
+        guard let (user, token) = try await signedIn(request) else { return Self.toSignIn(language) }
+        let buffer = try await request.body.collect(upTo: maxBodyBytes)
+        let form = try? URLEncodedFormDecoder().decode(EnrolForm.self, from: String(buffer: buffer))
+        guard CSRFToken.matches(form?.csrf_token, session: token) else { throw Problem.csrfFailed }
+        let factors = SecondFactors(store: store)
+        if let code = form?.code?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
+            if try await factors.confirmOwn(user.user.id, code: String(code.prefix(12))) {
+                return Response(status: .seeOther, headers: [.location: "/app?lang=\(language.rawValue)"])
+            }
+            return try enrolmentPage(
+                user: user, token: token, language: language, askCode: true,
+                error: WebStrings.text("enrolWrongCode", language), status: .unprocessableContent)
+        }
+        do {
+            let totp = try await factors.enrolOwn(user.user.id)
+            return try enrolmentPage(user: user, token: token, language: language, totp: totp, askCode: true)
+        } catch let error as AccountError where error.code == .secondFactorConfirmed {
+            return Response(status: .seeOther, headers: [.location: "/app?lang=\(language.rawValue)"])
+        }
     }
 
     func signOut(_ request: Request) async throws -> Response {

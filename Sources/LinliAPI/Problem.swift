@@ -176,6 +176,12 @@ public struct Problem: Error, Sendable {
             return Problem(
                 .serviceUnavailable, code: "unavailable",
                 detail: .init("数据库暂不可用，请稍后再试", "The database is unavailable; try again later"))
+        case .careNotesKeyMissing, .careNotesUnreadable:
+            // The message names the resident and the key, never the note.
+            let parts = error.message.components(separatedBy: " / ")
+            return Problem(
+                .serviceUnavailable, code: "care_notes_unreadable",
+                detail: .init(parts.first ?? error.message, parts.count > 1 ? parts[1] : error.message))
         default:
             return internalError
         }

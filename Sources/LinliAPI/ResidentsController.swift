@@ -10,7 +10,14 @@ import LinliStorage
 struct ResidentsController: Sendable {
     let store: Store
     let maxBodyBytes: Int
-    let residents = ResidentStore()
+    /// Opens the care notes for the roles that see them; nil when no key is configured.
+    let careNotes: CareNotesKeyring?
+
+    /// The store for this request: one that opens care notes only for the roles that see them
+    /// (lists and other roles read no note, so an unreadable one cannot stop them).
+    func residentStore(_ context: APIRequestContext, list: Bool = false) -> ResidentStore {
+        !list && AccessPolicy.seesCareNotes(context.roles) ? ResidentStore(careNotes: careNotes) : ResidentStore()
+    }
 
     static let notFound = LocalizedText("没有这位居民", "There is no such resident")
 
@@ -118,7 +125,7 @@ struct ResidentsController: Sendable {
     func list(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let query = try ListQuery(request)
         let rows = try await store.transaction(context.scope()) { tx in
-            try await residents.page(
+            try await residentStore(context, list: true).page(
                 after: query.after.map { ($0.name, ID($0.id)) }, matching: query.text, active: query.active,
                 limit: query.limit + 1, on: tx)
         }
@@ -130,7 +137,7 @@ struct ResidentsController: Sendable {
     func read(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let id = try request.pathID(context, Resident.self, what: Self.notFound)
         let resident = try await store.transaction(context.scope()) { tx in
-            try await residents.resident(id, on: tx)
+            try await residentStore(context).resident(id, on: tx)
         }
         return try jsonResponse(
             Body(resident: resident, masked: false, roles: context.roles), headers: ETag.headers(resident.version))
@@ -150,6 +157,7 @@ struct ResidentsController: Sendable {
             communityID: community.id, name: body.name, sex: body.sex, birthYear: body.birthYear, address: body.address,
             phone: body.phone, needsCall: body.needsCall ?? false, livesAlone: body.livesAlone ?? false,
             careNeeds: body.careNeeds ?? [])
+        let residents = residentStore(context)
         let stored = try await store.transaction(context.scope()) { tx in
             try await residents.create(resident, on: tx)
             return try await residents.resident(resident.id, on: tx)
@@ -175,6 +183,7 @@ struct ResidentsController: Sendable {
         if case .value(let year) = patch.birthYear { validation.range("birth_year", year, 1900...2100) }
         if case .value(let needs) = patch.careNeeds { Self.validate(careNeeds: needs, into: &validation) }
         try validation.check()
+        let residents = residentStore(context)
         let updated = try await store.transaction(context.scope()) { tx in
             var r = try await residents.resident(id, on: tx)
             try ETag.require(request, current: r.version)

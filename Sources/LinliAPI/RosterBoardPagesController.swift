@@ -275,7 +275,7 @@ struct RosterBoardPagesController: Sendable {
 
     /// The start page's links to the roster board (coordinators) and the team page (patrol
     /// leaders, and coordinators), one per community.
-    static func homeLinks(_ assignments: [RoleAssignment], _ language: PageLanguage) -> [String: Any] {
+    static func homeLinks(_ assignments: [RoleAssignment], _ language: PageLanguage) -> [[String: String]] {
         var links: [[String: String]] = []
         let lang = "lang=\(language.rawValue)"
         for a in assignments {
@@ -301,7 +301,7 @@ struct RosterBoardPagesController: Sendable {
                 continue
             }
         }
-        return ["pageLinks": links, "hasPageLinks": !links.isEmpty]
+        return links
     }
 
     static let badForm = Problem.badRequest(

@@ -7,6 +7,7 @@ public struct AccountError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable {
             case invalidCredentials, throttled, invalidPassword, invalidInput, notFound, cryptoFailure, secondFactorRequired
+            case secondFactorConfirmed
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -24,6 +25,9 @@ public struct AccountError: Error, Sendable, CustomStringConvertible {
         /// The password is right, and the account has a second factor: sign in again with the
         /// code from its authenticator app.
         public static let secondFactorRequired = Code(.secondFactorRequired)
+        /// The account already has a confirmed second factor; only an administrator replaces it
+        /// (`linli user totp LOGIN --remove`), so a stolen session cannot swap it.
+        public static let secondFactorConfirmed = Code(.secondFactorConfirmed)
         /// libsodium failed (out of memory for the hash, or could not start).
         public static let cryptoFailure = Code(.cryptoFailure)
         public var description: String { base.rawValue }
@@ -53,6 +57,11 @@ public struct AccountError: Error, Sendable, CustomStringConvertible {
     static let secondFactorRequired = AccountError(
         code: .secondFactorRequired, zh: "请输入手机验证器上显示的 6 位验证码",
         en: "enter the 6-digit code your authenticator app shows")
+
+    static let secondFactorConfirmed = AccountError(
+        code: .secondFactorConfirmed, zh: "该账号已启用两步验证；如需更换手机，请管理员执行 linli user totp 登录名 --remove",
+        en: "this account already has a second factor; to move it to a new phone, an administrator runs "
+            + "`linli user totp LOGIN --remove`")
 
     static func throttled(retryAfter seconds: Int) -> AccountError {
         let minutes = max(1, (seconds + 59) / 60)

@@ -92,7 +92,8 @@ public struct Authenticator: Sendable {
             ? try await NIOThreadPool.singleton.runIfActive { try hasher.hashUnchecked(password) } : nil
         let factors = SecondFactors(store: store)
         return try await store.transaction(.administrator(user: user.id)) { tx in
-            if try await factors.isConfirmed(user.id, on: tx) {
+            let confirmed = try await factors.isConfirmed(user.id, on: tx)
+            if confirmed {
                 guard let code, !code.isEmpty else { throw AccountError.secondFactorRequired }
                 guard try await factors.check(user.id, code: code, on: tx) == true else {
                     throw AccountError.invalidCredentials
@@ -100,7 +101,9 @@ public struct Authenticator: Sendable {
             }
             try await attemptStore.setOutcome(attempt, .succeeded, on: tx)
             if let rehashed { try await UserStore().setPasswordHash(user.id, rehashed, changed: false, on: tx) }
-            return try await sessions.open(for: user, kind: .browser, from: address, on: tx)
+            var issued = try await sessions.open(for: user, kind: .browser, from: address, on: tx)
+            issued.authenticated.hasSecondFactor = confirmed
+            return issued
         }
     }
 

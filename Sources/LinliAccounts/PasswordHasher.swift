@@ -4,12 +4,14 @@ import Foundation
 /// A password as the bytes that are hashed: the UTF-8 of what was typed, in Unicode NFC, so
 /// the same characters entered with different input methods or systems give the same bytes.
 ///
-/// Length rules for a new password: at least 10 characters counted as Unicode scalars (so
-/// 十个汉字 is as long as ten letters, although it is 30 bytes), at most 1024 bytes. Argon2id
+/// Length rules for a new password: at least 12 characters (OWASP ASVS 2.1.1) counted as
+/// Unicode scalars (so 十二个汉字 is as long as twelve letters, although it is 36 bytes), at most
+/// 1024 bytes. Passwords set under the older rule of 10 keep working: only new ones are checked.
+/// Argon2id
 /// reads every byte; nothing is truncated (unlike bcrypt, which ignores everything after
 /// byte 72).
 public struct Password: Sendable {
-    public static let minimumCharacters = 10
+    public static let minimumCharacters = 12
     public static let maximumBytes = 1024
 
     public let bytes: [UInt8]

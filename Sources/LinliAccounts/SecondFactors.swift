@@ -27,6 +27,26 @@ public struct SecondFactors: Sendable {
         return totp
     }
 
+    /// Starts enrolment of a signed-in user's own account (the API and the staff page): refused
+    /// with `.secondFactorConfirmed` once a factor is confirmed, so a stolen session cannot
+    /// replace it; an unconfirmed one is replaced.
+    public func enrolOwn(_ user: ID<User>) async throws -> TOTP {
+        let totp = try TOTP.generate()
+        try await store.transaction(.administrator(user: user)) { tx in
+            if try await isConfirmed(user, on: tx) { throw AccountError.secondFactorConfirmed }
+            try await SessionStore().enrolSecondFactor(user, secret: totp.secret, on: tx)
+        }
+        return totp
+    }
+
+    /// Confirms a signed-in user's own enrolment with a first code: false when the code is
+    /// wrong (or used) or there is nothing to confirm.
+    public func confirmOwn(_ user: ID<User>, code: String) async throws -> Bool {
+        try await store.transaction(.administrator(user: user)) { tx in
+            try await check(user, code: code, on: tx) ?? false
+        }
+    }
+
     /// Confirms enrolment with a first code; false when the code is wrong.
     public func confirm(login: String, code: String) async throws -> Bool {
         try await store.transaction(.administrator()) { tx in

@@ -65,8 +65,19 @@ public struct AuthenticatedUser: Sendable, Hashable {
     public var user: User
     public var roles: [RoleGrant]
     public var session: Session
+    /// Whether the account has a confirmed TOTP second factor.
+    public var hasSecondFactor: Bool = false
 
     public var isAdministrator: Bool { roles.contains { $0.role == .administrator } }
+
+    /// Whether this sign-in may do nothing but enrol a second factor, where the installation
+    /// requires one (`LINLI_REQUIRE_SECOND_FACTOR`): a browser session of an administrator or a
+    /// coordinator without a confirmed factor. API tokens are not held back: they are issued by
+    /// an administrator at the command line, never obtained with a password alone.
+    public var mustEnrolSecondFactor: Bool {
+        session.kind == .browser && !hasSecondFactor
+            && roles.contains { $0.role == .administrator || $0.role == .coordinator }
+    }
 
     /// The roles held in `community` (administrators act as administrators everywhere).
     public func roles(in community: ID<Community>) -> [Role] {

@@ -28,11 +28,15 @@ public struct SessionStore: Sendable {
     }
 
     /// The session with this token hash and its user, whatever their state, and the database's time.
-    func lookup(tokenHash: Data, on tx: Connection) async throws -> (session: Session, user: User, now: Date)? {
+    func lookup(
+        tokenHash: Data, on tx: Connection
+    ) async throws -> (session: Session, user: User, now: Date, secondFactor: Bool)? {
         guard
             let row = try await tx.query(
                 """
-                SELECT \(Self.columns), u.login, u.display_name, u.locale, u.is_active, now() AS now
+                SELECT \(Self.columns), u.login, u.display_name, u.locale, u.is_active, now() AS now,
+                    EXISTS (SELECT 1 FROM user_second_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)
+                        AS second_factor
                 FROM sessions s JOIN users u ON u.id = s.user_id
                 WHERE s.token_hash = \(tokenHash)
                 """
@@ -41,7 +45,7 @@ public struct SessionStore: Sendable {
         let user = User(
             id: try row.decode("user_id"), login: try row.decode("login"), displayName: try row.decode("display_name"),
             locale: try row.decode("locale"), isActive: try row.decode("is_active"))
-        return (try Self.session(row), user, try row.decode("now"))
+        return (try Self.session(row), user, try row.decode("now"), try row.decode("second_factor"))
     }
 
     /// Records a use: `last_used_at` moves to now (which slides an idle timeout) unless it was

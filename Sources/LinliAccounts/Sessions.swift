@@ -57,7 +57,8 @@ public struct Sessions: Sendable {
             else { return nil }
             try await sessions.touch(found.session.id, minimumSeconds: Int(policy.touchInterval.components.seconds), on: tx)
             let roles = try await UserStore().roles(of: found.user.id, on: tx)
-            return AuthenticatedUser(user: found.user, roles: roles, session: found.session)
+            return AuthenticatedUser(
+                user: found.user, roles: roles, session: found.session, hasSecondFactor: found.secondFactor)
         }
     }
 

@@ -37,7 +37,9 @@ struct DemoCommand: AsyncParsableCommand {
                         throw MigrationError(message: "the database schema is not current: run `linli migrate` first")
                     }
                     let directory = try Migrator.locateDirectory(configured: context.settings.migrationsDirectory)
-                    let loaded = try await DemoData.load(pool: context.pool, migrationsDirectory: directory)
+                    let careNotes = try CareNotesKeyring(settings: context.settings)
+                    let loaded = try await DemoData.load(
+                        pool: context.pool, migrationsDirectory: directory, careNotes: careNotes)
                     if let passwordsFile {
                         let count = try await Self.setPasswords(store: Store(pool: context.pool), file: passwordsFile)
                         print("\(count) demo account password(s) written to \(passwordsFile)")
@@ -52,6 +54,11 @@ struct DemoCommand: AsyncParsableCommand {
                         return total
                     }
                     print("loaded the demo community 幸福里社区 (code: demo); \(planned) reminders planned")
+                    if careNotes == nil {
+                        print(
+                            "未配置护理备注密钥，演示数据的护理备注未载入 / no care notes key is configured: "
+                                + "the demo residents' care notes were left out (see `linli care-notes keygen`)")
+                    }
                 }
             }
         }

@@ -135,6 +135,27 @@ struct DoctorCommand: AsyncParsableCommand {
                                 : "role '\(role)' is missing, a superuser, bypasses RLS or owns the tables — run linli migrate, use a non-owner role")
             ))
 
+        // Residents' care notes: none left as plain text, each sealed with a key that is configured.
+        let notes = try await Store(pool: pool).transaction(.administrator()) { tx in
+            try await CareNotesStore().status(on: tx)
+        }
+        let keyring = try CareNotesKeyring(settings: settings)
+        let unknownKeys = notes.sealedByKey.keys.filter { !(keyring?.keyIDs.contains($0) ?? false) }.sorted()
+        let notesOK = notes.plaintext == 0 && unknownKeys.isEmpty
+        checks.append(
+            Check(
+                ok: notesOK,
+                text: notesOK
+                    ? "care notes: \(notes.sealed) sealed"
+                        + (keyring.map { " (key \($0.currentKeyID) seals)" } ?? " (no key configured, so none can be stored)")
+                    : "care notes: "
+                        + (notes.plaintext > 0 ? "\(notes.plaintext) still plain text — run linli care-notes seal; " : "")
+                        + (unknownKeys.isEmpty
+                            ? ""
+                            : "sealed with key(s) \(unknownKeys.map(String.init).joined(separator: ", ")) that are not configured "
+                                + "— set LINLI_CARE_NOTES_KEY_FILE (deploy/README.md)")
+            ))
+
         let age: Double? = try await pool.query(
             "SELECT extract(epoch FROM now() - max(last_seen_at))::float8 AS age FROM worker_heartbeats"
         ).rows[0].decode("age")

@@ -47,7 +47,7 @@ struct ImportCommand: AsyncParsableCommand {
                 let store = Store(pool: context.pool)
                 let target = try await context.community(code: community)
                 let year = Calendar(identifier: .gregorian).component(.year, from: Date())
-                let importer = PeopleImporter(store: store)
+                let importer = PeopleImporter(store: store, careNotes: try CareNotesKeyring(settings: context.settings))
                 let started = ContinuousClock.now
                 let (report, outcome): (ImportReport, ImportOutcome?)
                 switch kind {

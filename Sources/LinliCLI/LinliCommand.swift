@@ -23,7 +23,7 @@ public struct LinliCommand: AsyncParsableCommand {
             MigrateCommand.self, DoctorCommand.self, CommunityCommand.self, DemoCommand.self, ImportCommand.self,
             JobsCommand.self, RemindersCommand.self, RosterCommand.self, UserCommand.self,
             EraseCommand.self, ExportCommand.self, FeedCommand.self, BackupCommand.self, RestoreCommand.self, SolveCommand.self,
-            BenchCommand.self, CompletionCommand.self,
+            BenchCommand.self, CompletionCommand.self, CareNotesCommand.self,
         ]
     )
     public init() {}

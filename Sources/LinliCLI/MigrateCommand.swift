@@ -53,6 +53,15 @@ struct MigrateCommand: AsyncParsableCommand {
                     } else {
                         for migration in applied { print("applied \(migration.fileName)") }
                     }
+                    // Migration 0019 cannot seal the care notes already stored (no key in SQL).
+                    let status = try await Store(pool: context.pool).transaction(.administrator()) { tx in
+                        try await CareNotesStore().status(on: tx)
+                    }
+                    if status.plaintext > 0 {
+                        print(
+                            "注意：\(status.plaintext) 条护理备注尚未加密，请执行 linli care-notes seal / "
+                                + "note: \(status.plaintext) care note(s) are still plain text: run `linli care-notes seal`")
+                    }
                 }
             }
         }

@@ -12,6 +12,9 @@ import SystemPackage
 public struct LinliSettings: Sendable {
     /// libpq connection string or URI; nil means libpq reads the `PG*` variables. Secret.
     public var databaseURL: String?
+    /// libpq connection string or URI of a read replica for the service's reports (hours and
+    /// participation); nil: the reports read the primary like everything else. Secret.
+    public var databaseReportsURL: String? = nil
     /// Largest number of connections one process opens.
     public var databasePoolSize: Int
     /// How long a request waits for a free connection before failing.
@@ -63,6 +66,14 @@ public struct LinliSettings: Sendable {
     /// Whether the sign-in cookie carries `Secure` (sent only over HTTPS): on behind an HTTPS
     /// proxy, off for plain-HTTP development on loopback.
     public var cookieSecure: Bool
+    /// The keys that seal residents' care notes (`LINLI_CARE_NOTES_KEY_FILE`,
+    /// `LINLI_CARE_NOTES_KEYS`); the highest-numbered one seals, the others are read only.
+    /// Empty: no care note can be written, and the service will not start while any exists. Secret.
+    public var careNotesKeys: [CareNotesKey]
+    /// Whether administrators and coordinators must have a confirmed TOTP second factor: until
+    /// they enrol, a password sign-in lets them do nothing but enrol. On unless
+    /// `LINLI_REQUIRE_SECOND_FACTOR=false` (the demo of `deploy/up.sh` turns it off).
+    public var requireSecondFactor: Bool
 
     public init(
         databaseURL: String? = nil, databasePoolSize: Int = 10, databaseAcquireTimeoutSeconds: Double = 10,
@@ -74,7 +85,8 @@ public struct LinliSettings: Sendable {
         workerConcurrency: Int = 4, jobRetentionDays: Int = 30, jobLeaseSeconds: Double = 60,
         smsWebhookURL: String? = nil, smsWebhookSecret: String? = nil, channelTimeoutSeconds: Double = 10,
         wecomWebhookURL: String? = LinliSettings.officialWeComWebhookURL, sendmailPath: String? = nil, mailFrom: String? = nil,
-        replyWebhookSecret: String? = nil, cookieSecure: Bool = false
+        replyWebhookSecret: String? = nil, cookieSecure: Bool = false, careNotesKeys: [CareNotesKey] = [],
+        requireSecondFactor: Bool = true
     ) {
         self.databaseURL = databaseURL
         self.databasePoolSize = databasePoolSize
@@ -101,13 +113,18 @@ public struct LinliSettings: Sendable {
         self.mailFrom = mailFrom
         self.replyWebhookSecret = replyWebhookSecret
         self.cookieSecure = cookieSecure
+        self.careNotesKeys = careNotesKeys
+        self.requireSecondFactor = requireSecondFactor
     }
 
     /// WeCom's group robot webhook, the default of `LINLI_WECOM_WEBHOOK_URL`.
     public static let officialWeComWebhookURL = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
 
     /// The variables whose values swift-configuration treats as secrets (redacted when printed).
-    static let secretVariables: Set<String> = ["DATABASE_URL", "LINLI_SMS_WEBHOOK_SECRET", "LINLI_REPLY_WEBHOOK_SECRET"]
+    static let secretVariables: Set<String> = [
+        "DATABASE_URL", "LINLI_DATABASE_REPORTS_URL", "LINLI_SMS_WEBHOOK_SECRET", "LINLI_REPLY_WEBHOOK_SECRET",
+        "LINLI_CARE_NOTES_KEYS",
+    ]
 
     public static func defaultInstanceName() -> String {
         "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
@@ -157,6 +174,7 @@ public struct LinliSettings: Sendable {
         }
 
         databaseURL = text("database.url", secret: true)
+        databaseReportsURL = text("linli.database.reports.url", secret: true)
         databasePoolSize = try integer(
             "linli.database.pool.size", "LINLI_DATABASE_POOL_SIZE", default: defaults.databasePoolSize, range: 1...500)
         databaseAcquireTimeoutSeconds = try seconds(
@@ -253,13 +271,27 @@ public struct LinliSettings: Sendable {
                 variable: "LINLI_MAIL_FROM", problem: "is required when LINLI_SENDMAIL_PATH is set (the From: of reminders)")
         }
         replyWebhookSecret = try hmacSecret("linli.reply.webhook.secret", "LINLI_REPLY_WEBHOOK_SECRET")
-        switch text("linli.cookie.secure")?.lowercased() {
-        case nil: cookieSecure = defaults.cookieSecure
-        case "1", "true", "yes", "on": cookieSecure = true
-        case "0", "false", "no", "off": cookieSecure = false
-        case let raw?:
-            throw SettingsError(variable: "LINLI_COOKIE_SECURE", problem: "'\(raw)' is not true or false")
+        func flag(_ key: ConfigKey, _ variable: String, default value: Bool) throws -> Bool {
+            switch text(key)?.lowercased() {
+            case nil: return value
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            case let raw?: throw SettingsError(variable: variable, problem: "'\(raw)' is not true or false")
+            }
         }
+        cookieSecure = try flag("linli.cookie.secure", "LINLI_COOKIE_SECURE", default: defaults.cookieSecure)
+        requireSecondFactor = try flag(
+            "linli.require.second.factor", "LINLI_REQUIRE_SECOND_FACTOR", default: defaults.requireSecondFactor)
+
+        // Care notes keys: inline (a secret like the others) and/or a file only its owner may read.
+        var keys: [CareNotesKey] = []
+        if let inline = text("linli.care.notes.keys", secret: true) {
+            keys += try CareNotesKey.parse(inline, source: "LINLI_CARE_NOTES_KEYS")
+        }
+        if let path = text("linli.care.notes.key.file") {
+            keys += try CareNotesKey.read(file: path)
+        }
+        careNotesKeys = try CareNotesKey.merged(keys)
     }
 }
 
@@ -268,4 +300,93 @@ public struct SettingsError: Error, CustomStringConvertible, Sendable {
     public let variable: String
     public let problem: String
     public var description: String { "setting \(variable): \(problem) (see deploy/env.example)" }
+}
+
+/// One key that seals residents' care notes: its number, stored beside every value it sealed
+/// (so a value names the key that opens it), and its 32 bytes (AES-256).
+///
+/// Keys are written `NUMBER:BASE64`, one a line in the key file (`#` starts a comment) or
+/// separated by commas in `LINLI_CARE_NOTES_KEYS`; `linli care-notes keygen` writes one.
+public struct CareNotesKey: Sendable, Hashable, CustomStringConvertible {
+    public let id: Int
+    public let bytes: [UInt8]
+
+    public init(id: Int, bytes: [UInt8]) {
+        self.id = id
+        self.bytes = bytes
+    }
+
+    /// Never prints the key itself.
+    public var description: String { "CareNotesKey(\(id))" }
+
+    /// The line a key file holds for this key.
+    public var line: String { "\(id):\(Data(bytes).base64EncodedString())" }
+
+    public static let variableOfFile = "LINLI_CARE_NOTES_KEY_FILE"
+
+    /// Reads the keys in `text`; `source` names the setting or file in errors.
+    public static func parse(_ text: String, source: String) throws -> [CareNotesKey] {
+        var keys: [CareNotesKey] = []
+        let entries = text.split(whereSeparator: { $0.isNewline || $0 == "," })
+        for (index, raw) in entries.enumerated() {
+            let entry = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
+                .trimmingCharacters(in: .whitespaces)
+            if entry.isEmpty { continue }
+            let parts = entry.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let id = Int(parts[0]), (1...1_000_000).contains(id),
+                let data = Data(base64Encoded: String(parts[1])), data.count == 32
+            else {
+                throw SettingsError(
+                    variable: source,
+                    problem:
+                        "第 \(index + 1) 项不是「编号:32字节的Base64」格式 / entry \(index + 1) is not NUMBER:BASE64 of 32 bytes "
+                        + "(make one with `linli care-notes keygen FILE`)")
+            }
+            keys.append(CareNotesKey(id: id, bytes: Array(data)))
+        }
+        return keys
+    }
+
+    /// Reads a key file, refusing one that its group or others may read or write.
+    public static func read(file path: String) throws -> [CareNotesKey] {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: resolved)
+        } catch {
+            throw SettingsError(
+                variable: variableOfFile, problem: "无法读取密钥文件 / cannot read the key file '\(path)': \(error.localizedDescription)")
+        }
+        let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0o777
+        if mode & 0o077 != 0 {
+            let octal = String(mode & 0o777, radix: 8)
+            throw SettingsError(
+                variable: variableOfFile,
+                problem:
+                    "密钥文件 '\(path)' 的权限为 0\(octal)，同组或其他用户可以访问；请执行 chmod 600 '\(path)' / "
+                    + "the key file '\(path)' has mode 0\(octal): its group or others can read it; run chmod 600 '\(path)'")
+        }
+        guard let data = FileManager.default.contents(atPath: resolved), let text = String(data: data, encoding: .utf8) else {
+            throw SettingsError(variable: variableOfFile, problem: "无法读取密钥文件 / cannot read the key file '\(path)'")
+        }
+        let keys = try parse(text, source: "\(variableOfFile) ('\(path)')")
+        if keys.isEmpty {
+            throw SettingsError(variable: variableOfFile, problem: "密钥文件中没有密钥 / the key file '\(path)' holds no key")
+        }
+        return keys
+    }
+
+    /// The keys of every source, by number; one number with two different keys is an error.
+    public static func merged(_ keys: [CareNotesKey]) throws -> [CareNotesKey] {
+        var byID: [Int: CareNotesKey] = [:]
+        for key in keys {
+            if let other = byID[key.id], other.bytes != key.bytes {
+                throw SettingsError(
+                    variable: "LINLI_CARE_NOTES_KEYS",
+                    problem: "密钥 \(key.id) 出现两次且内容不同 / key \(key.id) is given twice with different values")
+            }
+            byID[key.id] = key
+        }
+        return byID.values.sorted { $0.id < $1.id }
+    }
 }

@@ -31,8 +31,14 @@ public struct DataScope: Sendable, Hashable {
 /// The community data store: runs units of work in transactions under a `DataScope`.
 public struct Store: Sendable {
     public let pool: ConnectionPool
+    /// Every transaction is `READ ONLY`: a store over a read replica, or one that must not
+    /// write even when pointed at the primary.
+    public let readOnly: Bool
 
-    public init(pool: ConnectionPool) { self.pool = pool }
+    public init(pool: ConnectionPool, readOnly: Bool = false) {
+        self.pool = pool
+        self.readOnly = readOnly
+    }
 
     /// Runs `body` in one transaction whose rows are limited to `scope`; rolled back if it throws.
     /// Serialization failures and deadlocks are retried up to `retries` times.
@@ -43,6 +49,7 @@ public struct Store: Sendable {
     ) async throws -> T {
         do {
             return try await pool.transaction(isolation: isolation, retries: retries) { tx in
+                if readOnly { try await tx.execute("SET TRANSACTION READ ONLY") }
                 try await tx.query(
                     """
                     SELECT set_config('linli.community_id', \(scope.communityID?.description ?? ""), true),

@@ -19,7 +19,13 @@ public struct ImportOutcome: Sendable, Equatable {
 /// are set-based SQL. All SQL for imports is here.
 public struct PeopleImporter: Sendable {
     public let store: Store
-    public init(store: Store) { self.store = store }
+    /// Seals residents' care notes (a sheet with notes needs it).
+    public let careNotes: CareNotesKeyring?
+
+    public init(store: Store, careNotes: CareNotesKeyring? = nil) {
+        self.store = store
+        self.careNotes = careNotes
+    }
 
     private struct DryRun: Error { let outcome: ImportOutcome }
 
@@ -173,6 +179,7 @@ public struct PeopleImporter: Sendable {
                      HAVING count(*) = 1))
                 """)
             issues += try await missingSex(table: "import_residents", idColumn: "resident_id", person: ("居民", "resident"), on: tx)
+            try await compareCareNotes(community: community, on: tx)
             let updated = try await tx.execute(
                 """
                 UPDATE residents r SET name = i.name, address = i.address, sex = coalesce(i.sex::sex, r.sex),
@@ -198,7 +205,33 @@ public struct PeopleImporter: Sendable {
                        i.care_needs, i.care_notes
                 FROM import_residents i WHERE i.resident_id IS NULL AND i.sex IS NOT NULL ORDER BY i.line
                 """)
+            // The notes were written as plain text inside this transaction: sealed before it commits.
+            if let careNotes { try await CareNotesStore().sealPlaintext(with: careNotes, community: community, on: tx) }
             return (inserted, updated, issues)
+        }
+    }
+
+    /// Care notes in the sheet need a key; a note equal to the resident's sealed one is no
+    /// change (SQL cannot compare sealed values), so importing the same sheet again changes nothing.
+    private func compareCareNotes(community: ID<Community>, on tx: Connection) async throws {
+        let anyNotes: Bool = try await tx.query(
+            "SELECT EXISTS (SELECT 1 FROM import_residents WHERE care_notes IS NOT NULL) AS any"
+        ).rows[0].decode("any")
+        guard anyNotes else { return }
+        guard let careNotes else { throw StorageError(code: .careNotesKeyMissing, message: CareNotesKeyring.missingMessage) }
+        let rows = try await tx.query(
+            """
+            SELECT i.line, r.id, i.care_notes, r.care_notes_sealed, r.care_notes_key_id
+            FROM import_residents i JOIN residents r ON r.id = i.resident_id
+            WHERE i.care_notes IS NOT NULL AND r.care_notes_sealed IS NOT NULL AND r.community_id = \(community)
+            """
+        ).rows
+        for row in rows {
+            let sealed = SealedCareNote(keyID: try row.decode("care_notes_key_id"), box: try row.decode("care_notes_sealed"))
+            let stored = try careNotes.open(sealed, resident: try row.decode("id"), community: community)
+            let sheet: String = try row.decode("care_notes")
+            let line: Int = try row.decode("line")
+            if stored == sheet { try await tx.execute("UPDATE import_residents SET care_notes = NULL WHERE line = \(line)") }
         }
     }
 

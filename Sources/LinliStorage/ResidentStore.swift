@@ -4,25 +4,42 @@ import LinliDomain
 
 /// Elderly residents and their preferred / declined volunteers. All SQL for them is here.
 /// Residents are deactivated, not deleted; `erase` removes personal data on request (PIPL).
+///
+/// Care notes are sealed and opened here with `careNotes` (migration 0019): a store without a
+/// keyring reads residents without their notes (`careNotes` nil), leaves the stored notes alone
+/// when it updates one, and refuses to write a note.
 public struct ResidentStore: Sendable {
-    public init() {}
+    public let careNotes: CareNotesKeyring?
+
+    public init(careNotes: CareNotesKeyring? = nil) {
+        self.careNotes = careNotes
+    }
 
     public func create(_ r: Resident, on tx: Connection) async throws {
+        let sealed = try seal(r)
         try await tx.execute(
             """
             INSERT INTO residents (id, community_id, external_id, name, sex, birth_year, grid_id, place_id, address, phone,
-                family_contact_name, family_contact_phone, needs_call, lives_alone, care_needs, care_notes, is_active)
+                family_contact_name, family_contact_phone, needs_call, lives_alone, care_needs, care_notes_sealed,
+                care_notes_key_id, is_active)
             VALUES (\(r.id), \(r.communityID), \(r.externalID), \(r.name), \(r.sex), \(r.birthYear), \(r.gridID), \(r.placeID),
                 \(r.address), \(r.phone), \(r.familyContactName), \(r.familyContactPhone), \(r.needsCall), \(r.livesAlone),
-                \(r.careNeeds), \(r.careNotes), \(r.isActive))
+                \(r.careNeeds), \(sealed?.box), \(sealed?.keyID), \(r.isActive))
             """)
+    }
+
+    /// The resident's notes sealed with the current key (nil for no notes).
+    private func seal(_ r: Resident) throws -> SealedCareNote? {
+        guard let text = r.careNotes else { return nil }
+        guard let careNotes else { throw StorageError(code: .careNotesKeyMissing, message: CareNotesKeyring.missingMessage) }
+        return try careNotes.seal(text, resident: r.id, community: r.communityID)
     }
 
     public func resident(_ id: ID<Resident>, on tx: Connection) async throws -> Resident {
         guard let row = try await tx.query("SELECT \(Self.columns) FROM residents WHERE id = \(id)").rows.first else {
             throw StorageError.notFound("resident \(id)")
         }
-        return try Self.resident(row)
+        return try resident(row)
     }
 
     /// Active residents whose name, address or phone contains `text` (all when nil), by name.
@@ -34,7 +51,7 @@ public struct ResidentStore: Sendable {
                    OR right(phone, length(\(text))) = \(text))
             ORDER BY name, id LIMIT \(limit)
             """
-        ).rows.map(Self.resident)
+        ).rows.map(resident)
     }
 
     /// One page of the scope's residents in (name, id) order, starting after `after`; `text`
@@ -51,19 +68,25 @@ public struct ResidentStore: Sendable {
               AND (\(after?.name)::text IS NULL OR (name, id) > (\(after?.name)::text, \(after?.id)::uuid))
             ORDER BY name, id LIMIT \(limit)
             """
-        ).rows.map(Self.resident)
+        ).rows.map(resident)
     }
 
     /// Saves changes if nobody changed the resident since `r.version` was read; returns the new version.
     @discardableResult
     public func update(_ r: Resident, on tx: Connection) async throws -> Int {
+        let sealed = try seal(r)
+        // Without a keyring the stored notes stay as they are (this store read none).
+        let keepNotes = careNotes == nil
         let rows = try await tx.query(
             """
             UPDATE residents SET external_id = \(r.externalID), name = \(r.name), sex = \(r.sex), birth_year = \(r.birthYear),
                 grid_id = \(r.gridID), place_id = \(r.placeID), address = \(r.address), phone = \(r.phone),
                 family_contact_name = \(r.familyContactName), family_contact_phone = \(r.familyContactPhone),
                 needs_call = \(r.needsCall), lives_alone = \(r.livesAlone), care_needs = \(r.careNeeds),
-                care_notes = \(r.careNotes), updated_at = now(), version = version + 1
+                care_notes = CASE WHEN \(keepNotes)::boolean THEN care_notes END,
+                care_notes_sealed = CASE WHEN \(keepNotes)::boolean THEN care_notes_sealed ELSE \(sealed?.box)::bytea END,
+                care_notes_key_id = CASE WHEN \(keepNotes)::boolean THEN care_notes_key_id ELSE \(sealed?.keyID)::integer END,
+                updated_at = now(), version = version + 1
             WHERE id = \(r.id) AND version = \(r.version) AND erased_at IS NULL
             RETURNING version
             """
@@ -92,6 +115,7 @@ public struct ResidentStore: Sendable {
             """
             UPDATE residents SET name = '已删除', external_id = NULL, address = NULL, phone = NULL, place_id = NULL,
                 family_contact_name = NULL, family_contact_phone = NULL, care_notes = NULL, care_needs = '{}',
+                care_notes_sealed = NULL, care_notes_key_id = NULL,
                 birth_year = (birth_year / 10) * 10, is_active = false, erased_at = now(), updated_at = now(),
                 version = version + 1
             WHERE id = \(id) AND erased_at IS NULL
@@ -150,17 +174,27 @@ public struct ResidentStore: Sendable {
 
     static let columns: SQLQuery = """
         id, community_id, external_id, name, sex, birth_year, grid_id, place_id, address, phone, family_contact_name,
-        family_contact_phone, needs_call, lives_alone, care_needs, care_notes, is_active, version
+        family_contact_phone, needs_call, lives_alone, care_needs, care_notes, care_notes_sealed, care_notes_key_id,
+        is_active, version
         """
 
-    static func resident(_ row: Row) throws -> Resident {
-        Resident(
-            id: try row.decode("id"), communityID: try row.decode("community_id"), externalID: try row.decode("external_id"),
+    /// A resident as read; sealed notes are opened with the keyring (nil without one), plain
+    /// text from before `linli care-notes seal` is read as it is.
+    func resident(_ row: Row) throws -> Resident {
+        let id: ID<Resident> = try row.decode("id")
+        let community: ID<Community> = try row.decode("community_id")
+        var notes: String? = try row.decode("care_notes")
+        if let box: Data = try row.decode("care_notes_sealed"), let careNotes {
+            notes = try careNotes.open(
+                SealedCareNote(keyID: try row.decode("care_notes_key_id"), box: box), resident: id, community: community)
+        }
+        return Resident(
+            id: id, communityID: community, externalID: try row.decode("external_id"),
             name: try row.decode("name"), sex: try row.decode("sex"), birthYear: try row.decode("birth_year"),
             gridID: try row.decode("grid_id"), placeID: try row.decode("place_id"), address: try row.decode("address"),
             phone: try row.decode("phone"), familyContactName: try row.decode("family_contact_name"),
             familyContactPhone: try row.decode("family_contact_phone"), needsCall: try row.decode("needs_call"),
             livesAlone: try row.decode("lives_alone"), careNeeds: try row.decode("care_needs"),
-            careNotes: try row.decode("care_notes"), isActive: try row.decode("is_active"), version: try row.decode("version"))
+            careNotes: notes, isActive: try row.decode("is_active"), version: try row.decode("version"))
     }
 }

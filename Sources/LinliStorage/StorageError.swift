@@ -9,6 +9,7 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable {
             case notFound, duplicate, doubleBooking, slotFull, invalidReference, invalidValue, forbidden
             case staleVersion, unavailable, timedOut, failed
+            case careNotesKeyMissing, careNotesUnreadable
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -34,6 +35,11 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         public static let timedOut = Code(.timedOut)
         /// Anything else.
         public static let failed = Code(.failed)
+        /// A care note must be sealed or opened, but no key (or not the key it names) is configured.
+        public static let careNotesKeyMissing = Code(.careNotesKeyMissing)
+        /// A sealed care note does not open with its key: the wrong key, or the value was
+        /// altered or moved to another resident.
+        public static let careNotesUnreadable = Code(.careNotesUnreadable)
         public var description: String { base.rawValue }
     }
 

@@ -1,8 +1,10 @@
 /// Every text the pages show, in zh-CN and English (Chinese first). Templates read them as
 /// `{{t.key}}`; a key missing from one language is caught by a test.
 public enum WebStrings {
-    /// key → (Chinese, English).
-    public static let all: [String: (zh: String, en: String)] = [
+    /// key → (Chinese, English): the shared table and each page group's own (e.g. `desk`).
+    public static let all: [String: (zh: String, en: String)] = common.merging(desk) { first, _ in first }
+
+    static let common: [String: (zh: String, en: String)] = [
         "rosterSheet": ("排班签到表", "Roster sign-in sheet"),
         "community": ("社区", "Community"),
         "team": ("巡逻队", "Patrol team"),
@@ -41,8 +43,28 @@ public enum WebStrings {
         "yourRoles": ("您的岗位", "Your roles"),
         "thisWeek": ("本周排班签到表", "This week's sign-in sheets"),
         "pagesComing": (
-            "预约服务台、排班看板等页面正在建设中；现在可通过接口（/openapi.yaml）和命令行使用。",
-            "The booking desk, roster board and other pages are being built; until then use the API (/openapi.yaml) and the command line."
+            "排班看板等其他页面正在建设中；现在可通过接口（/openapi.yaml）和命令行使用。",
+            "The roster board and other pages are being built; until then use the API (/openapi.yaml) and the command line."
+        ),
+        "enrolTitle": ("启用两步验证", "Set up your second factor"),
+        "enrolIntro": (
+            "管理员和协调员的账号须使用手机验证器（如微信小程序「腾讯身份验证器」、Google Authenticator、Microsoft Authenticator）登录。启用之前，您只能进行这一步。",
+            "Administrators and coordinators sign in with an authenticator app (Tencent Authenticator, Google Authenticator, Microsoft Authenticator …). Until it is set up, this is all your account can do."
+        ),
+        "enrolStart": ("生成密钥", "Create my key"),
+        "enrolScan": (
+            "在验证器中添加账号：输入下面的密钥（或在手机上点击链接），然后填写验证器显示的 6 位验证码。",
+            "Add an account in your authenticator app: type the key below (or open the link on the phone), then enter the 6-digit code the app shows."
+        ),
+        "enrolLink": ("在手机上打开此链接添加", "Open this link on the phone to add it"),
+        "enrolConfirm": ("确认启用", "Confirm"),
+        "enrolWrongCode": (
+            "验证码不正确或已用过。请输入验证器上新显示的 6 位数字；如密钥未加入验证器，请重新生成密钥。",
+            "The code is wrong or was used. Enter the app's current 6 digits; if the key is not in the app, create a new key."
+        ),
+        "enrolHelp": (
+            "换了手机或无法使用验证器时，请管理员执行 linli user totp 您的账号 --remove。",
+            "If you change phones or lose the app, an administrator runs linli user totp YOUR-LOGIN --remove."
         ),
         "role.administrator": ("管理员", "Administrator"),
         "role.coordinator": ("协调员", "Coordinator"),

@@ -18,6 +18,14 @@ struct LinliServer {
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             let dependencies = try APIDependencies.live(settings: settings, metrics: registry, logger: logger)
+            do {
+                for warning in try await dependencies.checkCareNotes() { logger.warning("\(warning)") }
+            } catch let error as CareNotesStartError {
+                throw error
+            } catch {
+                // The database may come later (/readyz says so); the check is not repeated then.
+                logger.warning("care notes not checked at start: \(error)")
+            }
             let app = buildApplication(settings: settings, dependencies: dependencies, logger: logger)
             try await app.runService()
         } catch {

@@ -20,15 +20,20 @@ enum APITest {
     static let volunteers = "/api/v1/communities/demo/volunteers"
     static let residents = "/api/v1/communities/demo/residents"
 
+    /// `reportsURL` makes the reports' connection string (`LINLI_DATABASE_REPORTS_URL`) from the
+    /// test database's.
     static func withAPI(
-        maxBodyBytes: Int = 2 * 1024 * 1024, cookieSecure: Bool = false,
+        maxBodyBytes: Int = 2 * 1024 * 1024, cookieSecure: Bool = false, requireSecondFactor: Bool = false,
+        reportsURL: (@Sendable (String) -> String)? = nil,
         _ body: @escaping @Sendable (any TestClientProtocol, ConnectionPool) async throws -> Void
     ) async throws {
         try await TestDatabase.withDatabase { pool, configuration in
-            try await DemoData.load(pool: pool, migrationsDirectory: TestDatabase.migrationsDirectory)
-            let settings = LinliSettings(
+            try await DemoData.load(
+                pool: pool, migrationsDirectory: TestDatabase.migrationsDirectory, careNotes: TestDatabase.careNotes)
+            var settings = LinliSettings(
                 databaseURL: configuration.connectionString, httpPort: 0, httpMaxBodyBytes: maxBodyBytes,
-                cookieSecure: cookieSecure)
+                cookieSecure: cookieSecure, careNotesKeys: TestDatabase.careNotesKeys, requireSecondFactor: requireSecondFactor)
+            settings.databaseReportsURL = reportsURL?(configuration.connectionString)
             let dependencies = try APIDependencies.live(
                 settings: settings, metrics: PrometheusCollectorRegistry(), logger: TestDatabase.logger)
             let app = buildApplication(settings: settings, dependencies: dependencies, logger: TestDatabase.logger)
@@ -38,9 +43,11 @@ enum APITest {
                 }
             } catch {
                 await dependencies.pool.shutdown()
+                await dependencies.reportsPool?.shutdown()
                 throw error
             }
             await dependencies.pool.shutdown()
+            await dependencies.reportsPool?.shutdown()
         }
     }
 

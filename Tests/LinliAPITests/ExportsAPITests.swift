@@ -339,3 +339,35 @@ struct ExportsAPITests {
         }
     }
 }
+
+@Suite("Reports from a read replica (LINLI_DATABASE_REPORTS_URL)")
+struct ReportsReplicaTests {
+    typealias D = ExportsData
+
+    @Test("with a reports URL, hours and participation read through it, read-only; the roster export does not")
+    func reportsGoToTheReplica() async throws {
+        // The same database as the replica stands in for one: the reports answer, and writing through them fails.
+        try await APITest.withAPI(reportsURL: { $0 }) { client, pool in
+            let participation = try await D.send(client, .get, D.base + "/reports/participation?month=2026-11")
+            #expect(participation.status == .ok, "\(String(buffer: participation.body))")
+            let hours = try await D.send(client, .get, D.base + "/exports/hours?month=2026-11&format=json")
+            #expect(hours.status == .ok)
+            let readOnly = Store(pool: pool, readOnly: true)
+            await #expect(throws: StorageError.self) {
+                try await readOnly.transaction(.administrator()) { tx in
+                    try await tx.execute("UPDATE communities SET phone = phone")
+                }
+            }
+        }
+        // An unreachable replica: the reports fail with 503, everything else still answers.
+        try await APITest.withAPI(reportsURL: { _ in "postgresql://linli@127.0.0.1:1/linli?connect_timeout=2" }) {
+            client, _ in
+            let participation = try await D.send(client, .get, D.base + "/reports/participation?month=2026-11")
+            try expectProblem(participation, .serviceUnavailable, code: "unavailable")
+            let volunteers = try await D.send(client, .get, D.base + "/volunteers")
+            #expect(volunteers.status == .ok)
+            let roster = try await D.send(client, .get, D.base + "/exports/roster?week=2026-W47&format=json")
+            #expect(roster.status != .serviceUnavailable)
+        }
+    }
+}

@@ -100,7 +100,7 @@ struct OpenAPIContractTests {
                 (
                     "StaffUserCreate", "/api/v1/communities/demo/users",
                     [
-                        "login": "contract.test", "display_name": "合同测试", "password": "合同测试的密码0123", "role": "patrol_leader",
+                        "login": "contract.test", "display_name": "合同测试", "password": "合同测试的密码01234", "role": "patrol_leader",
                         "team_id": try await Self.demoTeamID(pool),
                     ]
                 ),

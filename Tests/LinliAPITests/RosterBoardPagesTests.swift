@@ -83,7 +83,7 @@ struct RosterBoardPagesTests {
                 #expect(html.contains(#"<label for="seconds">"#))
                 #expect(!html.contains("<script"))
                 // No error is shown (nor a field marked invalid) on a page nobody has submitted.
-                #expect(!html.contains("aria-invalid") && !html.contains(#"class="field-error""#))
+                #expect(!html.contains(#"aria-invalid="true""#) && !html.contains(#"class="field-error""#))
                 #expect(!html.contains("http-equiv=\"refresh\""))
             }
             try await client.execute(uri: Self.board(next, "&lang=en"), method: .get, headers: user.cookie) {

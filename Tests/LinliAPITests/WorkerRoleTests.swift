@@ -23,13 +23,15 @@ struct WorkerRoleTests {
     @Test("linli_worker cannot select residents' care notes, but reads the rest of a resident")
     func careNotesHidden() async throws {
         try await TestDatabase.withDatabase { admin, configuration in
-            try await DemoData.load(pool: admin, migrationsDirectory: TestDatabase.migrationsDirectory)
+            try await DemoData.load(
+                pool: admin, migrationsDirectory: TestDatabase.migrationsDirectory, careNotes: TestDatabase.careNotes)
             #expect(LinliSettings().workerDatabaseRole == "linli_worker")
             let worker = Self.pool(configuration, role: "linli_worker")
             let app = Self.pool(configuration, role: "linli_app")
             for sql: SQLQuery in [
                 "SELECT care_notes FROM residents", "SELECT * FROM residents",
                 "SELECT count(*) FROM residents WHERE care_notes IS NOT NULL",
+                "SELECT care_notes_sealed FROM residents", "SELECT care_notes_key_id FROM residents",
                 "UPDATE residents SET care_notes = 'x' WHERE false",
             ] {
                 // Straight on a connection: the privilege check comes before row-level security.
@@ -45,7 +47,7 @@ struct WorkerRoleTests {
             #expect(names == 30)
             // The application role (the service) still reads them.
             let notes = try await Store(pool: app).transaction(.administrator()) { tx in
-                try await tx.query("SELECT count(care_notes) AS n FROM residents").rows[0].decode("n", as: Int.self)
+                try await tx.query("SELECT count(care_notes_sealed) AS n FROM residents").rows[0].decode("n", as: Int.self)
             }
             #expect(notes > 0)
             await worker.shutdown()

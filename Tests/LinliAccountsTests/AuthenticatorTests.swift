@@ -1,10 +1,11 @@
 import Foundation
-import LinliAccounts
 import LinliDatabase
 import LinliDomain
 import LinliStorage
 import LinliTestSupport
 import Testing
+
+@testable import LinliAccounts
 
 /// A test database with a community `demo` and the account services on connections that run
 /// as `linli_app`, as the server's do, so row-level security and grants apply.
@@ -54,7 +55,25 @@ struct AccountsWorld {
 
 @Suite("Sign-in, sessions and API tokens")
 struct AuthenticatorTests {
-    static let password = "邻里守望相助平安幸福"
+    static let password = "邻里守望相助平安幸福安康"
+
+    @Test("a password of 10 characters set under the older rule still signs in; a new one needs 12")
+    func olderShortPasswordStillWorks() async throws {
+        try await AccountsWorld.with { world in
+            let user = try await world.user("old.rule", password: Self.password)
+            let old = "邻里守望相助平安幸福"
+            let hash = try PasswordHasher().hashUnchecked(Password(old))
+            try await world.store.transaction(.administrator()) { tx in
+                try await UserStore().setPasswordHash(user.id, hash, on: tx)
+            }
+            let issued = try await Authenticator(store: world.store).login(login: "old.rule", password: old, from: nil)
+            #expect(issued.authenticated.user.id == user.id)
+            let error = await #expect(throws: AccountError.self) {
+                try await Accounts(store: world.store).setPassword(login: "old.rule", to: Password(old))
+            }
+            #expect(error?.zh.contains("至少需要 12 个字符") == true && error?.en.contains("at least 12 characters") == true)
+        }
+    }
 
     @Test("a session's token signs the user in with roles; the database keeps only its SHA-256")
     func sessionWorks() async throws {
@@ -155,9 +174,9 @@ struct AuthenticatorTests {
             await #expect(throws: AccountError.self) { try await accounts.issueToken(login: "report.bot", days: 400) }
             await #expect(throws: AccountError.self) { try await accounts.issueToken(login: "nobody.here") }
 
-            #expect(try await accounts.setPassword(login: "report.bot", to: Password("一个全新的密码而且很长")) == 1)
+            #expect(try await accounts.setPassword(login: "report.bot", to: Password("一个全新的密码而且很长久")) == 1)
             #expect(try await auth.authenticate(token: issued.token.value) == nil)
-            _ = try await auth.login(login: "report.bot", password: "一个全新的密码而且很长", from: nil)
+            _ = try await auth.login(login: "report.bot", password: "一个全新的密码而且很长久", from: nil)
             await #expect(throws: AccountError.self) {
                 try await auth.login(login: "report.bot", password: Self.password, from: nil)
             }
@@ -224,7 +243,7 @@ struct AuthenticatorTests {
             let user = User(login: "wang.li", displayName: "王丽")
             let accounts = Accounts(store: world.store)
             try await accounts.create(user, password: Password(Self.password), roles: [], by: actor.id)
-            try await accounts.setPassword(login: "wang.li", to: Password("另一个足够长的新密码"), by: actor.id)
+            try await accounts.setPassword(login: "wang.li", to: Password("另一个足够长的新密码一二"), by: actor.id)
             _ = try await accounts.setActive(login: "wang.li", false, by: actor.id)
             let rows = try await world.admin.query(
                 """
@@ -253,7 +272,7 @@ struct AuthenticatorTests {
 
 @Suite("Login throttling")
 struct ThrottleTests {
-    static let password = "邻里守望相助平安幸福"
+    static let password = "邻里守望相助平安幸福安康"
     /// Throttling is about counting, not hashing: the cheapest hashes keep these tests quick.
     static let hasher = PasswordHasher(limits: .minimum)
 

@@ -8,11 +8,11 @@ struct PasswordHasherTests {
 
     @Test("a Chinese password hashes to an Argon2id string that verifies; a wrong one does not")
     func roundTrip() throws {
-        let password = Password("邻里守望相助平安幸福")
+        let password = Password("邻里守望相助平安幸福安康")
         let hash = try hasher.hash(password)
         #expect(hash.hasPrefix("$argon2id$v=19$m=65536,t=2,p=1$"), "interactive limits: 64 MiB, 2 passes")
         #expect(hasher.verify(password, against: hash))
-        #expect(!hasher.verify(Password("邻里守望相助平安幸运"), against: hash))
+        #expect(!hasher.verify(Password("邻里守望相助平安幸运安康"), against: hash))
         #expect(!hasher.verify(Password(""), against: hash))
         #expect(try hasher.hash(password) != hash, "a fresh salt each time")
         #expect(!hasher.verify(password, against: "not a hash"))
@@ -37,16 +37,18 @@ struct PasswordHasherTests {
         #expect(!hasher.verify(second, against: hash), "bcrypt would accept this: it reads only 72 bytes")
     }
 
-    @Test("length rules: at least 10 characters (Unicode scalars), at most 1024 bytes, with bilingual errors")
+    @Test("length rules: at least 12 characters (Unicode scalars), at most 1024 bytes, with bilingual errors")
     func lengthRules() throws {
-        let short = #expect(throws: AccountError.self) { try hasher.hash(Password("123456789")) }
+        let short = #expect(throws: AccountError.self) { try hasher.hash(Password("12345678901")) }
         #expect(short?.code == .invalidPassword)
-        #expect(short?.zh.contains("至少需要 10 个字符") == true)
-        #expect(short?.en.contains("at least 10 characters") == true)
+        #expect(short?.zh.contains("至少需要 12 个字符（现在是 11 个）") == true)
+        #expect(short?.en.contains("at least 12 characters (it has 11)") == true)
+        _ = try hasher.hash(Password("123456789012"))
         // Four Chinese characters are 12 bytes but only 4 characters: too short.
         #expect(throws: AccountError.self) { try hasher.hash(Password("平安幸福")) }
-        // Ten Chinese characters (30 bytes) are long enough.
-        _ = try hasher.hash(Password("一二三四五六七八九十"))
+        // Ten Chinese characters (30 bytes) are no longer enough; twelve (36 bytes) are.
+        #expect(throws: AccountError.self) { try hasher.hash(Password("一二三四五六七八九十")) }
+        _ = try hasher.hash(Password("一二三四五六七八九十百千"))
         _ = try hasher.hash(Password(String(repeating: "a", count: 1024)))
         let long = #expect(throws: AccountError.self) { try hasher.hash(Password(String(repeating: "长", count: 342))) }
         #expect(long?.en.contains("at most 1024 bytes") == true)

@@ -183,10 +183,11 @@ struct EraseCommandTests {
     @Test("erase resident removes personal data, keeps statistics, and needs --yes without a terminal")
     func eraseResident() async throws {
         try await TestDatabase.withDatabase { pool, configuration in
-            try await DemoData.load(pool: pool, migrationsDirectory: TestDatabase.migrationsDirectory)
+            try await DemoData.load(
+                pool: pool, migrationsDirectory: TestDatabase.migrationsDirectory, careNotes: TestDatabase.careNotes)
             let linli = Linli(databaseURL: configuration.connectionString)
             let id: String = try await pool.query(
-                "SELECT id::text AS id FROM residents WHERE care_notes IS NOT NULL ORDER BY external_id LIMIT 1"
+                "SELECT id::text AS id FROM residents WHERE care_notes_sealed IS NOT NULL ORDER BY external_id LIMIT 1"
             ).rows[0].decode("id")
             let unconfirmed = try linli.run(["erase", "resident", id, "--community", "demo"])
             #expect(unconfirmed.status != 0 && unconfirmed.errors.contains("--yes"))
@@ -195,12 +196,16 @@ struct EraseCommandTests {
             let erased = try linli.run(["erase", "resident", id, "--community", "demo", "--yes"])
             #expect(erased.status == 0, "\(erased.errors)")
             let row = try await pool.query(
-                "SELECT name, phone, address, care_notes, erased_at IS NOT NULL AS erased, sex FROM residents WHERE id = \(id)::uuid"
+                """
+                SELECT name, phone, address, care_notes, care_notes_sealed IS NULL AS unsealed, erased_at IS NOT NULL AS erased, sex
+                FROM residents WHERE id = \(id)::uuid
+                """
             ).rows[0]
             #expect(try row.decode("name", as: String.self) == "已删除")
             #expect(try row.decode("phone", as: String?.self) == nil)
             #expect(try row.decode("address", as: String?.self) == nil)
             #expect(try row.decode("care_notes", as: String?.self) == nil)
+            #expect(try row.decode("unsealed", as: Bool.self))
             #expect(try row.decode("erased", as: Bool.self))
             let open: Int = try await pool.query(
                 "SELECT count(*) AS n FROM bookings WHERE resident_id = \(id)::uuid AND state IN ('requested', 'scheduled')"

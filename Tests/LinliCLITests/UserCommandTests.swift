@@ -8,7 +8,7 @@ import Testing
 
 @Suite("linli user, run as a program")
 struct UserCommandTests {
-    static let password = "邻里守望相助平安幸福"
+    static let password = "邻里守望相助平安幸福安康"
 
     struct Listed: Decodable, Equatable {
         var login: String
@@ -162,11 +162,11 @@ struct UserCommandTests {
             #expect(signedIn.session.kind == .apiToken && signedIn.session.label == "weekly export")
             #expect(try linli.run(["user", "token", "report.bot", "--days", "0"]).status == 2)
 
-            let reset = try linli.run(["user", "reset-password", "report.bot"], input: "一个全新的密码而且很长\n")
+            let reset = try linli.run(["user", "reset-password", "report.bot"], input: "一个全新的密码而且很长久\n")
             #expect(reset.status == 0, "\(reset.errors)")
             #expect(reset.output == "changed the password of report.bot; ended 1 session(s) or token(s)\n")
             #expect(try await auth.authenticate(token: value) == nil)
-            _ = try await auth.login(login: "report.bot", password: "一个全新的密码而且很长", from: nil)
+            _ = try await auth.login(login: "report.bot", password: "一个全新的密码而且很长久", from: nil)
 
             let missing = try linli.run(["user", "reset-password", "nobody"], input: Self.password)
             #expect(missing.status == 1 && missing.errors.contains("there is no user 'nobody'"))

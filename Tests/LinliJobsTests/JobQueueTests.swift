@@ -129,11 +129,13 @@ struct JobQueueTests {
     @Test("heartbeats keep a lease alive past its length")
     func heartbeats() async throws {
         try await TestDatabase.withDatabase { _, configuration async throws in
-            let q = queue(configuration, options: .init(lease: .seconds(1)))
+            // A 3 s lease and a heartbeat every 0.5 s for 4 s: the job outlives its lease only through
+            // them, and a heartbeat would have to come 2.5 s late (a loaded machine) to let it lapse.
+            let q = queue(configuration, options: .init(lease: .seconds(3)))
             try await q.enqueue(NewJob(kind: "k.long", payload: Note(text: "x")))
             let job = try #require(try await q.claim(worker: "w1", limit: 1).first)
-            for _ in 0..<4 {
-                try await Task.sleep(for: .milliseconds(400))
+            for _ in 0..<8 {
+                try await Task.sleep(for: .milliseconds(500))
                 #expect(try await q.heartbeat(job, worker: "w1"))
             }
             #expect(try await q.claim(worker: "w2", limit: 1).isEmpty)

@@ -127,17 +127,37 @@ struct ImportApplyTests {
         }
     }
 
-    @Test("residents import from XLSX, and community B never sees them")
+    @Test("residents import from XLSX with their care notes sealed, and community B never sees them")
     func residentsFromXLSX() async throws {
-        try await TestDatabase.withDatabase { _, configuration in
+        try await TestDatabase.withDatabase { pool, configuration in
             let world = try await TwoCommunities.make(configuration)
             try await Self.prepare(world)
             let data = try Data(contentsOf: Self.fixtures.appendingPathComponent("residents.xlsx"))
             let parsed = ResidentImport.parse(try TabularFile.read(data, fileName: "residents.xlsx"), currentYear: 2026)
             #expect(parsed.report.canApply, "\(parsed.report.issues)")
-            let importer = PeopleImporter(store: world.store)
+            let notes = parsed.rows.compactMap(\.value.careNotes)
+            #expect(!notes.isEmpty, "the fixture has care notes")
+            // Without a key a sheet with care notes is refused, and nothing is written.
+            let keyless = await #expect(throws: StorageError.self) {
+                try await PeopleImporter(store: world.store).applyResidents(
+                    parsed.rows, scope: .community(world.a.id), dryRun: false)
+            }
+            #expect(keyless?.code == .careNotesKeyMissing)
+            let importer = PeopleImporter(store: world.store, careNotes: TestDatabase.careNotes)
             let outcome = try await importer.applyResidents(parsed.rows, scope: .community(world.a.id), dryRun: false)
             #expect(outcome.applied && outcome.inserted == parsed.rows.count, "\(outcome.issues.map(\.en)) \(outcome)")
+            let stored = try await pool.query(
+                """
+                SELECT count(*) FILTER (WHERE care_notes IS NOT NULL)::int AS plain,
+                       count(*) FILTER (WHERE care_notes_sealed IS NOT NULL)::int AS sealed FROM residents
+                """
+            ).rows[0]
+            #expect(try stored.decode("plain", as: Int.self) == 0)
+            #expect(try stored.decode("sealed", as: Int.self) == notes.count)
+            let opened = try await world.store.transaction(.community(world.a.id)) { tx in
+                try await ResidentStore(careNotes: TestDatabase.careNotes).residents(on: tx).compactMap(\.careNotes)
+            }
+            #expect(Set(opened) == Set(notes))
             let again = try await importer.applyResidents(parsed.rows, scope: .community(world.a.id), dryRun: false)
             #expect(again.inserted == 0 && again.updated == 0)
             let inB = try await world.store.transaction(.community(world.b.id)) { tx async throws in

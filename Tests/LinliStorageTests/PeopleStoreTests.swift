@@ -219,7 +219,7 @@ struct PeopleStoreTests {
     func residents() async throws {
         try await TestDatabase.withDatabase { _, configuration in
             let world = try await TwoCommunities.make(configuration)
-            let residents = ResidentStore()
+            let residents = ResidentStore(careNotes: TestDatabase.careNotes)
             let scope = DataScope.community(world.a.id)
             let helper = Volunteer(communityID: world.a.id, name: "刘海燕", phone: "13800000201", sex: .female)
             let r = Resident(
@@ -239,6 +239,7 @@ struct PeopleStoreTests {
                 #expect(try await residents.residents(matching: "3号楼", on: tx).map(\.id) == [r.id])
                 #expect(try await residents.residents(matching: "1234", on: tx).map(\.id) == [r.id])
                 #expect(try await residents.residents(matching: "王", on: tx).isEmpty)
+                #expect(try await residents.residents(matching: "糖尿病", on: tx).isEmpty)
                 #expect(try await residents.preferences(of: r.id, on: tx).map(\.volunteerID) == [helper.id])
                 try await residents.erase(r.id, on: tx)
                 let erased = try await residents.resident(r.id, on: tx)

@@ -1,5 +1,6 @@
 import Foundation
 import LinliDatabase
+import LinliSettings
 import LinliStorage
 import Logging
 
@@ -9,6 +10,12 @@ import Logging
 /// The server is reached through the standard `PG*` variables (PGHOST, PGPORT, PGUSER) that
 /// the test script exports; every database name is set with `dbname=`.
 public enum TestDatabase {
+    /// A fixed care notes key for tests (never a real one), and its keyring.
+    public static let careNotesKeys = [CareNotesKey(id: 1, bytes: Array(repeating: 7, count: 32))]
+    public static let careNotes: CareNotesKeyring = {
+        do { return try CareNotesKeyring(keys: careNotesKeys) } catch { fatalError("test care notes key: \(error)") }
+    }()
+
     /// The repository root, found from this file's path.
     public static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
