@@ -57,6 +57,13 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
+        // libqrencode from Debian's libqrencode-dev, for the calendar link's QR code on the
+        // patrol leader's page (no Swift QR package is available here). Only LinliWeb imports it.
+        .systemLibrary(
+            name: "CQREncode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
         .target(
             name: "LinliDatabase",
             dependencies: [
@@ -207,6 +214,7 @@ let package = Package(
         .target(
             name: "LinliWeb",
             dependencies: [
+                "CQREncode",
                 "LinliDomain",
                 "LinliExport",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -9,7 +9,7 @@
 # Usage:
 #   deploy/local-postgres.sh install   install missing Debian packages (PostgreSQL server,
 #                                      postgresql-contrib, libpq-dev, pkg-config, zlib1g-dev,
-#                                      libsodium-dev, curl)
+#                                      libsodium-dev, libqrencode-dev, curl)
 #   deploy/local-postgres.sh start     create the cluster if absent, start it if stopped,
 #                                      create the database if missing (idempotent)
 #   deploy/local-postgres.sh stop      fast shutdown; no error if not running
@@ -37,8 +37,8 @@ readonly PROG="local-postgres"
 readonly MARKER_NAME="linli-local-postgres.marker"
 readonly MARKER_MAGIC="# linli local PostgreSQL cluster, created by deploy/local-postgres.sh"
 # The PostgreSQL server and libpq for Linli, zlib for XLSX (ZIPFoundation), libsodium for
-# Argon2id password hashes (LinliAccounts), curl for the scripts.
-readonly PACKAGES=(postgresql postgresql-contrib libpq-dev pkg-config zlib1g-dev libsodium-dev curl)
+# Argon2id password hashes (LinliAccounts), libqrencode for QR codes (LinliWeb), curl for the scripts.
+readonly PACKAGES=(postgresql postgresql-contrib libpq-dev pkg-config zlib1g-dev libsodium-dev libqrencode-dev curl)
 readonly DEFAULT_PORT=54329
 readonly START_TIMEOUT=120
 # sun_path is 108 bytes including the terminating NUL.

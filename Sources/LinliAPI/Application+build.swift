@@ -143,6 +143,12 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     DeskPagesController(
         authenticator: authentication.authenticator, store: store, pages: pages, maxBodyBytes: settings.httpMaxBodyBytes
     ).addRoutes(to: router)
+    RosterBoardPagesController(
+        authenticator: authentication.authenticator, store: store, pages: pages, maxBodyBytes: settings.httpMaxBodyBytes
+    ).addRoutes(to: router)
+    TeamPagesController(
+        authenticator: authentication.authenticator, store: store, pages: pages, maxBodyBytes: settings.httpMaxBodyBytes
+    ).addRoutes(to: router)
     let signedIn = router.group("/api/v1").add(middleware: authentication)
     sessions.addRoutes(to: signedIn)
     CommunitiesController(store: store).addRoutes(to: signedIn)

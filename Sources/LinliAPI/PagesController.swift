@@ -141,7 +141,8 @@ struct PagesController: Sendable {
         }
         // The pages each role may use (AccessPolicy decides), grouped by page family.
         let allRoles = Set(assignments.map(\.grant.role))
-        let pageLinks = DeskPagesController.homeLinks(allRoles, language)
+        let pageLinks =
+            DeskPagesController.homeLinks(allRoles, language) + RosterBoardPagesController.homeLinks(assignments, language)
         let html = try pages.get().render(
             "home", title: WebStrings.text("signInTitle", language),
             values: [
