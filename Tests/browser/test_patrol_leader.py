@@ -27,7 +27,7 @@ def press(browser, element) -> None:
         except WebDriverException:
             return False
 
-    WebDriverWait(browser, 30).until(next_page)
+    WebDriverWait(browser, 60).until(next_page)
 
 
 def options(browser):

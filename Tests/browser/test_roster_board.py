@@ -32,12 +32,12 @@ def press(browser, element) -> None:
         except WebDriverException:
             return False
 
-    WebDriverWait(browser, 30).until(next_page)
+    WebDriverWait(browser, 60).until(next_page)
 
 
 def notice(browser) -> str:
     """The notice the page shows after a form, waiting for the page after the form to load."""
-    WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=notice]"))
+    WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=notice]"))
     return browser.find_element(By.CSS_SELECTOR, "[data-testid=notice]").text
 
 
