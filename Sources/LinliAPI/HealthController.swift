@@ -105,7 +105,7 @@ struct HealthController: Sendable {
     }
 }
 
-/// The page at `/` until the staff pages exist: Chinese first, English second.
+/// The page at `/`: where to sign in, and the operators' endpoints. Chinese first, English second.
 enum StartPage {
     static let html = """
         <!doctype html>
@@ -116,15 +116,15 @@ enum StartPage {
         a{color:#0645ad} code{background:#f3f3f3;padding:0 .2em}</style></head>
         <body>
         <h1>邻里 · 社区排班服务</h1>
-        <p>服务已启动。<a href="/signin">工作人员登录</a>。预约服务台、排班看板等页面正在建设中。</p>
+        <p>服务已启动。<a href="/signin">工作人员登录</a>（预约服务台、排班看板、巡逻队页面）。</p>
         <ul><li><a href="/readyz">/readyz</a> 就绪检查（数据库与迁移）</li>
         <li><a href="/healthz">/healthz</a> 进程存活</li>
         <li><a href="/version">/version</a> 版本</li>
         <li><a href="/metrics">/metrics</a> Prometheus 指标</li></ul>
         <hr>
-        <p lang="en">Linli, the community scheduling service, is running. <a href="/signin?lang=en">Staff sign-in</a>.
-        The booking desk, roster board and other pages are being built; the links above are the
-        health, readiness, version and metrics endpoints.</p>
+        <p lang="en">Linli, the community scheduling service, is running. <a href="/signin?lang=en">Staff sign-in</a>
+        (booking desk, roster board, patrol team page). The links above are the health, readiness,
+        version and metrics endpoints.</p>
         </body></html>
         """
 }
