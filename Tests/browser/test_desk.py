@@ -5,6 +5,7 @@ and work the call list. Each main page is screenshotted and checked with axe-cor
 import datetime
 import zoneinfo
 
+from pages import press
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -142,7 +143,8 @@ def test_register_a_resident_who_needs_a_call_and_work_the_call_list(
     assert "01064019876" in entry.text and "还没有打" in entry.text
     screenshot(browser, "desk-calls")
     axe_check(browser)
-    entry.find_element(By.CSS_SELECTOR, "button[value=confirmed]").click()
+    # The mark reloads the page: wait for the new one, or the old rows go stale mid-check.
+    press(browser, entry.find_element(By.CSS_SELECTOR, "button[value=confirmed]"))
     WebDriverWait(browser, 30).until(
         lambda b: any("测试居民" in e.text and "居民已确认" in e.text
                       for e in b.find_elements(By.CSS_SELECTOR, "section.call")))

@@ -8,8 +8,8 @@ Uses the fixtures of Tests/browser/conftest.py: base_url, browser, sign_in, scre
 import datetime
 from zoneinfo import ZoneInfo
 
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
+from pages import press
 from selenium.webdriver.support.ui import WebDriverWait
 
 
@@ -18,21 +18,6 @@ def next_week() -> str:
     monday = today - datetime.timedelta(days=today.weekday()) + datetime.timedelta(days=7)
     year, week, _ = monday.isocalendar()
     return f"{year}-W{week:02d}"
-
-
-def press(browser, element) -> None:
-    """Clicks a button or link and waits until the next page has replaced this one."""
-    old = browser.find_element(By.TAG_NAME, "html").id
-    element.click()
-
-    def next_page(driver) -> bool:
-        try:
-            new = driver.find_element(By.TAG_NAME, "html").id
-            return new != old and driver.execute_script("return document.readyState") == "complete"
-        except WebDriverException:
-            return False
-
-    WebDriverWait(browser, 60).until(next_page)
 
 
 def notice(browser) -> str:
