@@ -12,6 +12,17 @@ import Testing
 
 @Suite("Service start-up and health")
 struct HealthTests {
+    /// The service on `databaseURL`, reached through its router.
+    static func withRouter(
+        databaseURL: String, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let settings = LinliSettings(databaseURL: databaseURL, httpPort: 0)
+        let dependencies = try APIDependencies.live(
+            settings: settings, metrics: PrometheusCollectorRegistry(), logger: TestDatabase.logger)
+        let app = buildApplication(settings: settings, dependencies: dependencies, logger: TestDatabase.logger)
+        try await app.test(.router, body)
+    }
+
     /// The start-up path of README command 1: migrate, load the demo, build the service,
     /// serve on a real socket, and answer 200 on /readyz.
     @Test("after migrate and demo load, the live service answers /readyz with 200")
@@ -47,11 +58,7 @@ struct HealthTests {
     @Test("/readyz is 503 and says what to run while migrations are pending")
     func notReadyWithPendingMigrations() async throws {
         try await TestDatabase.withEmptyDatabase { configuration in
-            let settings = LinliSettings(databaseURL: configuration.connectionString, httpPort: 0)
-            let dependencies = try APIDependencies.live(
-                settings: settings, metrics: PrometheusCollectorRegistry(), logger: TestDatabase.logger)
-            let app = buildApplication(settings: settings, dependencies: dependencies, logger: TestDatabase.logger)
-            try await app.test(.router) { client in
+            try await Self.withRouter(databaseURL: configuration.connectionString) { client in
                 try await client.execute(uri: "/readyz", method: .get) { response in
                     #expect(response.status == .serviceUnavailable)
                     #expect(String(buffer: response.body).contains("linli migrate"))
@@ -65,11 +72,7 @@ struct HealthTests {
         try await TestDatabase.withDatabase { pool, configuration in
             try await pool.execute(
                 "INSERT INTO linli_schema_migrations (version, name, checksum) VALUES (9999, 'future_addition', 'x')")
-            let settings = LinliSettings(databaseURL: configuration.connectionString, httpPort: 0)
-            let dependencies = try APIDependencies.live(
-                settings: settings, metrics: PrometheusCollectorRegistry(), logger: TestDatabase.logger)
-            let app = buildApplication(settings: settings, dependencies: dependencies, logger: TestDatabase.logger)
-            try await app.test(.router) { client in
+            try await Self.withRouter(databaseURL: configuration.connectionString) { client in
                 try await client.execute(uri: "/readyz", method: .get) { response in
                     #expect(response.status == .ok)
                     #expect(String(buffer: response.body).contains("9999 future_addition"))
@@ -83,11 +86,7 @@ struct HealthTests {
 
     @Test("/readyz is 503 when the database cannot be reached, and the process stays up")
     func notReadyWithoutDatabase() async throws {
-        let settings = LinliSettings(databaseURL: "postgresql://linli@127.0.0.1:1/linli?connect_timeout=2", httpPort: 0)
-        let dependencies = try APIDependencies.live(
-            settings: settings, metrics: PrometheusCollectorRegistry(), logger: TestDatabase.logger)
-        let app = buildApplication(settings: settings, dependencies: dependencies, logger: TestDatabase.logger)
-        try await app.test(.router) { client in
+        try await Self.withRouter(databaseURL: "postgresql://linli@127.0.0.1:1/linli?connect_timeout=2") { client in
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(String(buffer: response.body).contains("unreachable"))
