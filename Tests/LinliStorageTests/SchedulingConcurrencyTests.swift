@@ -71,7 +71,7 @@ struct SchedulingConcurrencyTests {
             }
             let (community, slotIDs) = (world.community, slots.map(\.id))
             // Concurrent exclusion checks may deadlock; the victim runs again, as `Store` does.
-            let codes = await race(8, world, retries: 5) { i, tx in
+            let codes = await race(8, world, retries: 20) { i, tx in
                 try await tx.execute(
                     """
                     INSERT INTO assignments (roster_id, community_id, slot_id, volunteer_id, during)
