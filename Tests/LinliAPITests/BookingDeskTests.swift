@@ -332,6 +332,58 @@ struct BookingDeskTests {
         }
     }
 
+    @Test("two confirmations for one volunteer at once queue: a per-day limit the first fills refuses the second")
+    func concurrentConfirmationsKeepPerDayLimits() async throws {
+        try await APITest.withAPI { client, pool in
+            let world = try await DeskWorld.make(pool)
+            // Only 王芳 may visit the two women (same sex), and she takes one shift a day.
+            let other = try await Store(pool: pool).transaction(.community(world.community)) { tx in
+                try await tx.execute("UPDATE volunteers SET max_shifts_per_day = 1 WHERE id = \(world.fang)")
+                let resident = Resident(communityID: world.community, name: "李阿姨", sex: .female)
+                try await ResidentStore().create(resident, on: tx)
+                return resident.id
+            }
+            var second = world.ask(world.care, "2027-03-12", from: (15, 0), to: (16, 0))
+            second["resident_id"] = other.description
+            let proposals = [world.ask(world.care, "2027-03-12", from: (9, 0), to: (10, 0)), second]
+            var ids: [ID<VisitProposal>] = []
+            for ask in proposals {
+                let proposed = try JSONValue(try await send(client, .post, DeskWorld.proposals, json: ask).body)
+                #expect(DeskWorld.names(proposed["visit"]) == ["王芳"])
+                let confirm = try #require(proposed.string["confirm"])
+                let id = confirm.split(separator: "/").dropLast().last.map(String.init) ?? ""
+                ids.append(try #require(ID<VisitProposal>(uuidString: id)))
+            }
+            // The first confirmation holds its transaction open for a second after its checks; the
+            // second runs meanwhile: the per-volunteer lock `assign` takes makes it wait for the first
+            // to commit, so its recheck sees her day full.
+            let store = Store(pool: pool)
+            let (firstID, secondID) = (ids[0], ids[1])
+            let checked = AsyncStream<Void>.makeStream()
+            async let first: Void = store.transaction(.community(world.community)) { tx in
+                _ = try await ReminderPlanner().confirmProposal(firstID, on: tx)
+                checked.continuation.yield()
+                try await Task.sleep(for: .seconds(1))
+            }
+            var signals = checked.stream.makeAsyncIterator()
+            _ = await signals.next()
+            let secondError = await #expect(throws: BookingDeskError.self) {
+                try await store.transaction(.community(world.community)) { tx in
+                    _ = try await ReminderPlanner().confirmProposal(secondID, on: tx)
+                }
+            }
+            try await first
+            #expect(secondError?.code == .taken)
+            let visits = try await DeskWorld.count(
+                pool,
+                """
+                SELECT count(*) AS n FROM assignments WHERE volunteer_id = \(world.fang) AND roster_id = \(world.roster)
+                  AND lower(during) >= '2027-03-12 00:00+08' AND lower(during) < '2027-03-13 00:00+08'
+                """)
+            #expect(visits == 1)
+        }
+    }
+
     @Test("confirming after the volunteer was taken is a 409 naming the clash, and writes nothing")
     func confirmAfterTaken() async throws {
         try await APITest.withAPI { client, pool in
