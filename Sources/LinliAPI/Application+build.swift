@@ -19,6 +19,8 @@ public struct APIDependencies: Sendable {
     public let metrics: PrometheusCollectorRegistry
     /// Seals and opens residents' care notes; nil when no key is configured.
     public let careNotes: CareNotesKeyring?
+    /// Frees idempotency keys whose release failed (run by `buildApplication`).
+    public let idempotencyReleases: IdempotencyReleases
 
     public init(
         pool: ConnectionPool, reportsPool: ConnectionPool? = nil, migrator: Migrator, metrics: PrometheusCollectorRegistry,
@@ -29,6 +31,7 @@ public struct APIDependencies: Sendable {
         self.migrator = migrator
         self.metrics = metrics
         self.careNotes = careNotes
+        self.idempotencyReleases = IdempotencyReleases(store: Store(pool: pool))
     }
 
     /// Opens the pool and reads the migrations named by `settings`.
@@ -98,6 +101,7 @@ public func buildApplication(
         logger: logger)
     app.addServices(PoolService(pool: dependencies.pool))
     if let reports = dependencies.reportsPool { app.addServices(PoolService(pool: reports)) }
+    app.addServices(dependencies.idempotencyReleases)
     return app
 }
 
@@ -154,7 +158,10 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     CommunitiesController(store: store).addRoutes(to: signedIn)
     let community = router.group("/api/v1/communities/{code}").add(middleware: authentication)
         .add(middleware: CommunityMiddleware(store: store))
-        .add(middleware: IdempotencyMiddleware(store: store, maxBodyBytes: settings.httpMaxBodyBytes, problems: problems))
+        .add(
+            middleware: IdempotencyMiddleware(
+                store: store, maxBodyBytes: settings.httpMaxBodyBytes, problems: problems,
+                releases: dependencies.idempotencyReleases))
     UsersController(store: store, accounts: Accounts(store: store), maxBodyBytes: settings.httpMaxBodyBytes)
         .addRoutes(to: community)
     VolunteersController(store: store, maxBodyBytes: settings.httpMaxBodyBytes).addRoutes(to: community)

@@ -12,7 +12,8 @@ import NIOCore
 /// same key and the same request (method, path with query, body) gets that answer again, with
 /// `Idempotent-Replayed: true`; the same key with a different request is a 422; a retry while the
 /// first is still running is a 409. A 5xx (or a failure to answer) frees the key, so the client
-/// can retry for real. Keys are scoped to the community and the signed-in user, and kept 24
+/// can retry for real (`IdempotencyReleases` retries the freeing when the database is away at
+/// that moment). Keys are scoped to the community and the signed-in user, and kept 24
 /// hours. Requests without the header pass through untouched.
 struct IdempotencyMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
@@ -28,6 +29,8 @@ struct IdempotencyMiddleware: RouterMiddleware {
     let store: Store
     let maxBodyBytes: Int
     let problems: ProblemMiddleware
+    /// Frees a key now, or retries in the background when the database cannot be reached.
+    let releases: IdempotencyReleases
     let keys = IdempotencyStore()
 
     func handle(
@@ -94,7 +97,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
     /// anything else. A failure to store frees the key too, then fails the request.
     func finish(_ id: Int64, _ response: Response, community: ID<Community>) async throws -> Response {
         guard (200..<500).contains(response.status.code) else {
-            try await store.transaction(.community(community)) { tx in try await keys.release(id, on: tx) }
+            await releases.free(id, community: community)
             return response
         }
         let collector = BodyCollector()
@@ -106,7 +109,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
         do {
             try await store.transaction(.community(community)) { tx in try await keys.finish(id, answer: answer, on: tx) }
         } catch {
-            try? await store.transaction(.community(community)) { tx in try await keys.release(id, on: tx) }
+            await releases.free(id, community: community)
             throw error
         }
         var replay = response

@@ -110,6 +110,17 @@ struct DeskWorld: Sendable {
     static func count(_ pool: ConnectionPool, _ sql: SQLQuery) async throws -> Int {
         try await pool.query(sql).rows[0].decode("n")
     }
+
+    /// How many idempotency keys are left once none are, or `limit` has passed.
+    static func keysLeft(_ pool: ConnectionPool, waitingUpTo limit: Duration) async throws -> Int {
+        let deadline = ContinuousClock.now + limit
+        var left = try await count(pool, "SELECT count(*) AS n FROM idempotency_keys")
+        while left > 0 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            left = try await count(pool, "SELECT count(*) AS n FROM idempotency_keys")
+        }
+        return left
+    }
 }
 
 @Suite("Booking desk and Idempotency-Key")
@@ -522,7 +533,10 @@ struct BookingDeskTests {
             router.group("/api/v1/communities/{code}")
                 .add(middleware: AuthenticationMiddleware(authenticator: Authenticator(store: store)))
                 .add(middleware: CommunityMiddleware(store: store))
-                .add(middleware: IdempotencyMiddleware(store: store, maxBodyBytes: 1 << 20, problems: problems))
+                .add(
+                    middleware: IdempotencyMiddleware(
+                        store: store, maxBodyBytes: 1 << 20, problems: problems, releases: IdempotencyReleases(store: store))
+                )
                 .post("flaky") { _, _ -> Response in
                     // The first call fails as an unexpected server error would.
                     if calls.add(1, ordering: .sequentiallyConsistent).newValue == 1 {
@@ -547,14 +561,46 @@ struct BookingDeskTests {
             let settings = LinliSettings(databaseURL: configuration.connectionString, instanceName: "desk-worker")
             let group = try buildWorker(settings: settings, logger: TestDatabase.logger)
             let running = Task { try await group.run() }
-            var left = 1
-            for _ in 0..<100 where left > 0 {
-                try await Task.sleep(for: .milliseconds(100))
-                left = try await DeskWorld.count(pool, "SELECT count(*) AS n FROM idempotency_keys")
-            }
+            let left = try await DeskWorld.keysLeft(pool, waitingUpTo: .seconds(10))
             await group.triggerGracefulShutdown()
             try await running.value
             #expect(left == 0)
+        }
+    }
+
+    @Test("a key whose release fails (the database away) is freed in the background once it answers again")
+    func failedReleaseIsRetried() async throws {
+        try await TestDatabase.withDatabase { pool, _ in
+            try await DemoData.load(pool: pool, migrationsDirectory: TestDatabase.migrationsDirectory)
+            let community = try await APITest.demoID(pool)
+            let store = Store(pool: pool)
+            let claim = try await store.transaction(.community(community)) { tx in
+                try await IdempotencyStore().claim(
+                    key: "away-1", fingerprint: Data(repeating: 7, count: 32), community: community, user: nil, on: tx)
+            }
+            guard case .claimed(let id) = claim else {
+                Issue.record("the key was not claimed: \(claim)")
+                return
+            }
+            // The first three attempts fail as they would with the database away; then the real delete.
+            let attempts = Atomic<Int>(0)
+            let releases = IdempotencyReleases(logger: TestDatabase.logger, maximumBackoff: .milliseconds(500)) {
+                key, community in
+                if attempts.add(1, ordering: .sequentiallyConsistent).newValue <= 3 {
+                    throw StorageError(code: .unavailable, message: "the database is away")
+                }
+                try await store.transaction(.community(community)) { tx in
+                    try await IdempotencyStore().release(key, on: tx)
+                }
+            }
+            let group = ServiceGroup(services: [releases], logger: TestDatabase.logger)
+            let running = Task { try await group.run() }
+            await releases.free(id, community: community)
+            let left = try await DeskWorld.keysLeft(pool, waitingUpTo: .seconds(10))
+            await group.triggerGracefulShutdown()
+            try await running.value
+            #expect(left == 0)
+            #expect(attempts.load(ordering: .sequentiallyConsistent) == 4)
         }
     }
 }
