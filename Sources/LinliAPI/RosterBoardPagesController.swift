@@ -44,6 +44,8 @@ struct RosterBoardPagesController: Sendable {
         var week: LocalDate
         var version: Int?
         var slot: ID<LinliDomain.Slot>?
+        /// The one service kind and grid shown (`BoardGroup.key`); nil: as `BoardGroup.shown` decides.
+        var group: String?
         var notice: String?
         var errors: [String: String] = [:]
         var kept: [String: String] = [:]
@@ -68,6 +70,7 @@ struct RosterBoardPagesController: Sendable {
         }
         view.version = query["version"].flatMap { Int(String($0)) }
         view.slot = query["slot"].flatMap { ID<LinliDomain.Slot>(uuidString: String($0)) }
+        view.group = query["group"].map(String.init)
         view.notice = query["notice"].map(String.init).flatMap { key in
             WebStrings.board["notice.\(key)"] == nil ? nil : WebStrings.board("notice.\(key)", page.language)
         }
@@ -88,10 +91,21 @@ struct RosterBoardPagesController: Sendable {
             var unfilled: [UnfilledSlot] = []
             var suggestions: [VolunteerSuggestion] = []
             var changes: RosterChanges?
+            var groups: [BoardGroup] = []
+            var shown: String?
+            var allLines: [RosterLine] = []
             if let roster {
                 try await ExportQueries().rosterLines(roster, on: tx) { lines += $0 }
                 assignments = try await AssignmentStore().assignments(roster: roster.id, on: tx)
-                unfilled = (try? await solving.explain(roster: roster.id, on: tx)) ?? []
+                groups = BoardGroup.groups(lines)
+                shown = BoardGroup.shown(groups, asked: view.group, slot: view.slot)
+                allLines = lines
+                if let shown { lines = lines.filter { BoardGroup.key($0) == shown } }
+                // Only the short slots on the page are explained (each costs a look at every volunteer).
+                let short = Set(groups.filter { shown == nil || $0.key == shown }.flatMap(\.short))
+                if !short.isEmpty {
+                    unfilled = (try? await solving.explain(roster: roster.id, only: short, on: tx)) ?? []
+                }
                 if let slot = view.slot, roster.state == .draft,
                     lines.contains(where: { $0.slotID == slot && !$0.isCancelled })
                 {
@@ -104,18 +118,23 @@ struct RosterBoardPagesController: Sendable {
             let run = try await RosterSolving.runs(community: page.community.id, week: view.week, limit: 1, on: tx).first
             var publishedVolunteers: [(ID<Volunteer>, String)] = []
             if let published = versions.first(where: { $0.state == .published }) {
-                let publishedRoster = try await RosterStore().roster(published.id, on: tx)
                 var seen = Set<ID<Volunteer>>()
-                try await ExportQueries().rosterLines(publishedRoster, on: tx) { batch in
+                func collect(_ batch: [RosterLine]) {
                     for line in batch {
                         if let v = line.volunteer, seen.insert(v.id).inserted { publishedVolunteers.append((v.id, v.name)) }
                     }
+                }
+                if roster?.id == published.id {
+                    collect(allLines)
+                } else {
+                    let publishedRoster = try await RosterStore().roster(published.id, on: tx)
+                    try await ExportQueries().rosterLines(publishedRoster, on: tx) { collect($0) }
                 }
             }
             return BoardData(
                 versions: versions, roster: roster, lines: lines, assignments: assignments, unfilled: unfilled,
                 suggestions: suggestions, changes: changes, run: run,
-                publishedVolunteers: publishedVolunteers.sorted { $0.1 < $1.1 })
+                publishedVolunteers: publishedVolunteers.sorted { $0.1 < $1.1 }, groups: groups, shownGroup: shown)
         }
         var values = BoardModel(page: page, view: view, data: data).values()
         values["b"] = WebStrings.boardTable(language)
@@ -138,6 +157,9 @@ struct RosterBoardPagesController: Sendable {
         var changes: RosterChanges?
         var run: SolveRun?
         var publishedVolunteers: [(ID<Volunteer>, String)]
+        /// Every service kind and grid of the week, and the one shown (nil: all).
+        var groups: [BoardGroup]
+        var shownGroup: String?
     }
 
     // MARK: - POST
@@ -374,6 +396,9 @@ struct BoardModel {
             return ["name": RosterSheet.weekdayName(day.isoWeekday, language), "date": day.description]
         }
         values["groups"] = groups()
+        values["groupTabs"] = groupTabs()
+        values["hasGroupTabs"] = data.shownGroup != nil
+        values["groupsIntro"] = text("groupsIntro", ["n": "\(data.groups.reduce(0) { $0 + $1.slotIDs.count })"])
         if let run = run() { values["run"] = run }
         values["seconds"] = view.kept["seconds"] ?? "10"
         values["solveError"] = view.errors["seconds"] ?? view.errors["solve"] ?? ""
@@ -419,30 +444,42 @@ struct BoardModel {
         }
         let pins = Dictionary(
             data.assignments.map { ("\($0.slotID)/\($0.volunteerID)", $0) }, uniquingKeysWith: { first, _ in first })
-        let kinds: [ServiceKind] = [.patrol, .homeVisit, .duty]
         var groups: [[String: Any]] = []
-        for kind in kinds {
-            let ofKind = cards.filter { $0.lines[0].kind == kind }
-            let grids = Array(Set(ofKind.map { $0.lines[0].grid ?? "" })).sorted()
-            for grid in grids {
-                let inGrid = ofKind.filter { ($0.lines[0].grid ?? "") == grid }
-                var rowsByTime: [String: [[[String: Any]]]] = [:]
-                for card in inGrid {
-                    let first = card.lines[0]
-                    let time = "\(RosterSheet.clockTime(first.start, zone))–\(RosterSheet.clockTime(first.end, zone))"
-                    let dayIndex = LocalDate(first.start, in: zone).isoWeekday - 1
-                    var row = rowsByTime[time] ?? Array(repeating: [], count: 7)
-                    row[dayIndex].append(slotCard(card.lines, pins: pins))
-                    rowsByTime[time] = row
-                }
-                let rows = rowsByTime.keys.sorted().map { time -> [String: Any] in
-                    ["time": time, "cells": (rowsByTime[time] ?? []).map { ["slots": $0] as [String: Any] }]
-                }
-                let title = "\(text("kind.\(kind.rawValue)")) · \(grid.isEmpty ? text("noGrid") : grid)"
-                groups.append(["title": title, "id": "group-\(kind.rawValue)-\(groups.count)", "rows": rows])
+        for group in data.groups where data.shownGroup == nil || data.shownGroup == group.key {
+            let inGroup = cards.filter { BoardGroup.key($0.lines[0]) == group.key }
+            var rowsByTime: [String: [[[String: Any]]]] = [:]
+            for card in inGroup {
+                let first = card.lines[0]
+                let time = "\(RosterSheet.clockTime(first.start, zone))–\(RosterSheet.clockTime(first.end, zone))"
+                let dayIndex = LocalDate(first.start, in: zone).isoWeekday - 1
+                var row = rowsByTime[time] ?? Array(repeating: [], count: 7)
+                row[dayIndex].append(slotCard(card.lines, pins: pins))
+                rowsByTime[time] = row
             }
+            let rows = rowsByTime.keys.sorted().map { time -> [String: Any] in
+                ["time": time, "cells": (rowsByTime[time] ?? []).map { ["slots": $0] as [String: Any] }]
+            }
+            groups.append(["title": groupTitle(group), "id": "group-\(group.kind.rawValue)-\(groups.count)", "rows": rows])
         }
         return groups
+    }
+
+    func groupTitle(_ group: BoardGroup) -> String {
+        "\(text("kind.\(group.kind.rawValue)")) · \(group.grid.isEmpty ? text("noGrid") : group.grid)"
+    }
+
+    /// The links to every group when the board shows one (a large week).
+    func groupTabs() -> [[String: Any]] {
+        guard let shown = data.shownGroup else { return [] }
+        let week = "&week=\(view.week.isoWeekName)&version=\(data.roster?.version ?? 0)"
+        return data.groups.map { group in
+            [
+                "title": groupTitle(group), "current": group.key == shown,
+                "href": "/app/roster?\(page.query)\(week)&group=\(StaffPage.encode(group.key))",
+                "short": group.short.isEmpty ? "" : text("groupShort", ["n": "\(group.short.count)"]),
+                "count": text("groupSlots", ["n": "\(group.slotIDs.count)"]),
+            ]
+        }
     }
 
     func slotCard(_ lines: [RosterLine], pins: [String: LinliDomain.Assignment]) -> [String: Any] {
@@ -565,5 +602,55 @@ struct BoardModel {
             "volunteerError": view.errors["replanVolunteer"] ?? "", "fromError": view.errors["replanFrom"] ?? "",
             "untilError": view.errors["replanUntil"] ?? "", "error": view.errors["replan"] ?? "",
         ]
+    }
+}
+
+/// One table of the roster board: a service kind in one grid, with its slots and the short ones.
+/// A week of a large community (hundreds of slots) is shown one table at a time, so that the
+/// page stays small and quick (issue #7: under 100 KB, first render under 300 ms).
+struct BoardGroup {
+    let kind: ServiceKind
+    let grid: String
+    var slotIDs: Set<ID<LinliDomain.Slot>>
+    /// The slots below their minimum headcount (cancelled ones are not short).
+    var short: [ID<LinliDomain.Slot>]
+
+    var key: String { "\(kind.rawValue):\(grid)" }
+
+    /// Above this many slots in the week the board shows one group, with the others as links.
+    static let allShownUpTo = 120
+
+    static func key(_ line: RosterLine) -> String { "\(line.kind.rawValue):\(line.grid ?? "")" }
+
+    /// The week's groups in the board's order: patrols, home visits, duty; grids by name.
+    static func groups(_ lines: [RosterLine]) -> [BoardGroup] {
+        var bySlot: [ID<LinliDomain.Slot>: (line: RosterLine, people: Int)] = [:]
+        for line in lines {
+            var entry = bySlot[line.slotID] ?? (line, 0)
+            if line.volunteer != nil { entry.people += 1 }
+            bySlot[line.slotID] = entry
+        }
+        var groups: [String: BoardGroup] = [:]
+        for (slot, entry) in bySlot {
+            let key = key(entry.line)
+            var group = groups[key] ?? BoardGroup(kind: entry.line.kind, grid: entry.line.grid ?? "", slotIDs: [], short: [])
+            group.slotIDs.insert(slot)
+            if !entry.line.isCancelled && entry.people < entry.line.headcountMin { group.short.append(slot) }
+            group.short.sort()
+            groups[key] = group
+        }
+        let order: [ServiceKind] = [.patrol, .homeVisit, .duty]
+        return groups.values.sorted {
+            ((order.firstIndex(of: $0.kind) ?? order.count), $0.grid) < ((order.firstIndex(of: $1.kind) ?? order.count), $1.grid)
+        }
+    }
+
+    /// The group to show: the one asked for, else the chosen slot's, else (a large week) the first
+    /// with short slots, else the first; nil shows every group (a week of at most `allShownUpTo` slots).
+    static func shown(_ groups: [BoardGroup], asked: String?, slot: ID<LinliDomain.Slot>?) -> String? {
+        if let asked, groups.contains(where: { $0.key == asked }) { return asked }
+        guard groups.reduce(0, { $0 + $1.slotIDs.count }) > allShownUpTo else { return nil }
+        if let slot, let own = groups.first(where: { $0.slotIDs.contains(slot) }) { return own.key }
+        return (groups.first { !$0.short.isEmpty } ?? groups.first)?.key
     }
 }

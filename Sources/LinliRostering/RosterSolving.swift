@@ -229,12 +229,18 @@ public struct RosterSolving: Sendable {
 
     /// Every slot `roster` leaves below its minimum headcount, with the scheduler's reasons in
     /// Chinese and English, judged against the community's data as it is now.
-    public func explain(roster id: ID<Roster>, on tx: Connection) async throws -> [UnfilledSlot] {
+    public func explain(
+        roster id: ID<Roster>, only slots: Set<ID<LinliDomain.Slot>>? = nil, on tx: Connection
+    ) async throws -> [UnfilledSlot] {
         let (week, stored) = try await loadVersion(id, on: tx)
         let assignments = WeekProblem.schedulerAssignments(stored)
-        let zh = Explainer.explainUnfilled(problem: week.problem(in: .zh), assignments: assignments, language: .zh)
+        let only = slots.map { Set($0.map(WeekProblem.slotID)) }
+        let zh = Explainer.explainUnfilled(
+            problem: week.problem(in: .zh), assignments: assignments, language: .zh, only: only)
         var en: [SlotID: UnfilledExplanation] = [:]
-        for e in Explainer.explainUnfilled(problem: week.problem(in: .en), assignments: assignments, language: .en) {
+        for e in Explainer.explainUnfilled(
+            problem: week.problem(in: .en), assignments: assignments, language: .en, only: only)
+        {
             en[e.slot] = e
         }
         let slots = Dictionary(uniqueKeysWithValues: week.problem.slots.map { ($0.id, $0) })

@@ -38,9 +38,10 @@ public struct Suggestion: Sendable, Hashable {
 
 /// Explanations of unfilled slots and ranked replacement suggestions, built from the actual blocking rules.
 public enum Explainer {
-    /// Explains every slot whose headcount is below its requirement in `assignments`.
+    /// Explains every slot whose headcount is below its requirement in `assignments` (of `only`,
+    /// when given: a page showing part of the week explains that part).
     public static func explainUnfilled(
-        problem: SchedulingProblem, assignments: [Assignment], language: Language = .zh
+        problem: SchedulingProblem, assignments: [Assignment], language: Language = .zh, only: Set<SlotID>? = nil
     ) -> [UnfilledExplanation] {
         var count: [SlotID: Int] = [:]
         for a in assignments { count[a.slot, default: 0] += 1 }
@@ -54,6 +55,7 @@ public enum Explainer {
         }
         return problem.slots.compactMap { s in
             if let b = s.booking, first[b] != s.id { return nil }
+            if let only, !only.contains(s.id) { return nil }
             let n = s.booking.map { booked[$0] ?? 0 } ?? (count[s.id] ?? 0)
             guard n < s.required else { return nil }
             return explain(problem: problem, assignments: assignments, slot: s, missing: s.required - n, language: language)

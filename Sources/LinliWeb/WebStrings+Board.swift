@@ -20,6 +20,13 @@ extension WebStrings {
         "kind.home_visit": ("上门服务", "Home visits"),
         "kind.duty": ("值班与活动", "Duty and activities"),
         "noGrid": ("未分网格", "No grid"),
+        "groupsTitle": ("按类别查看", "Groups"),
+        "groupsIntro": (
+            "本周共 {{n}} 个班次，每次显示一类（服务类别 · 网格）；请在下面选择要查看的一类。",
+            "This week has {{n}} slots, so the board shows one group (service kind · grid) at a time; choose one below."
+        ),
+        "groupShort": ("⚠ {{n}} 个班次缺人", "⚠ {{n}} slots short"),
+        "groupSlots": ("{{n}} 个班次", "{{n}} slots"),
         "timeHeader": ("时段", "Time"),
         "unfilledMark": ("⚠ 缺 {{n}} 人", "⚠ {{n}} missing"),
         "filledMark": ("✓ 已排满", "✓ filled"),

@@ -309,4 +309,53 @@ struct RosterBoardPagesTests {
             }
         }
     }
+
+    @Test("a large week shows one group at a time with links to the others, and explains only that group's short slots")
+    func largeWeekByGroup() async throws {
+        try await APITest.withAPI { signedIn, pool in
+            let client = try #require(signedIn as? SignedInClient).base
+            let user = try await PageUser.signIn(client, pool)
+            let next = Self.weeks().next
+            let demo = try await APITest.demoID(pool)
+            // 125 library duties without a place, nobody on them: the week passes 120 slots.
+            let duties = try await Store(pool: pool).transaction(.community(demo)) { tx in
+                let library: ID<ServiceType> = try #require(
+                    try await tx.query("SELECT id FROM service_types WHERE code = 'library_duty'").rows.first?.decode("id"))
+                var ids: [ID<LinliDomain.Slot>] = []
+                for n in 0..<125 {
+                    let start = next.startOfDay(in: .shanghai).addingTimeInterval(Double(n % 7) * 86_400 + Double(n / 7) * 1_800)
+                    let slot = LinliDomain.Slot(
+                        communityID: demo, serviceTypeID: library, start: start.addingTimeInterval(6 * 3_600),
+                        end: start.addingTimeInterval(6 * 3_600 + 1_800), headcountMin: 1, headcountMax: 1)
+                    try await SlotStore().create(slot, on: tx)
+                    ids.append(slot.id)
+                }
+                return ids
+            }
+            try await client.execute(uri: Self.board(next), method: .get, headers: user.cookie) { response async throws in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok)
+                #expect(html.contains(#"id="group-tabs""#) && html.contains("每次显示一类"))
+                #expect(html.components(separatedBy: #"<table class="board">"#).count == 2)
+                #expect(html.contains("⚠ 125 个班次缺人"))
+            }
+            let group = "/app/roster?community=demo&week=\(next.isoWeekName)&group=duty%3A"
+            try await client.execute(uri: group, method: .get, headers: user.cookie) { response async throws in
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"<strong aria-current="page">值班与活动 · 未分网格</strong>"#))
+                #expect(html.components(separatedBy: #"<table class="board">"#).count == 2)
+                // Every short slot on the page is explained, and only those.
+                let explained = Set(HTML.ids(html, prefix: "why-"))
+                #expect(explained == Set(duties.map(\.description)))
+            }
+            // Choosing one of them (as the forms' redirects do) shows its group.
+            try await client.execute(
+                uri: Self.board(next, "&slot=\(duties[3])"), method: .get, headers: user.cookie
+            ) { response async throws in
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"<strong aria-current="page">值班与活动 · 未分网格</strong>"#))
+                #expect(html.contains(#"id="slot-\#(duties[3])""#))
+            }
+        }
+    }
 }

@@ -9,6 +9,8 @@
 #   LINLI_BROWSER_DOWNLOADS=DIR          where Chrome saves downloads (default: in the work folder)
 #   LINLI_BROWSER_BIN=DIR                linli, linli-server, linli-worker from DIR (default: the debug build)
 #   LINLI_BROWSER_KEEP=1                 keep the work folder (server and worker logs)
+#   LINLI_BROWSER_SEED=N                 also a generated community benchN of N volunteers
+#                                        (Benchmarks/page-speed.sh)
 #
 # It installs what is missing: Debian's chromium, chromium-driver and fonts-wqy-microhei (as
 # root, or with sudo), and selenium, pytest and axe-core-python into a virtual environment under
@@ -97,6 +99,16 @@ say "database $DB: migrate, demo data and the demo accounts' passwords"
 # The desk test books "tomorrow": on a Sunday that is next week, whose demo roster is a draft.
 if [[ "$(TZ=Asia/Shanghai date +%u)" == 7 ]]; then
     "$BIN/linli" roster publish --community demo --week "$(TZ=Asia/Shanghai date -d tomorrow +%F)" --version 1 >/dev/null
+fi
+
+# Benchmarks/page-speed.sh: a generated community of N volunteers, the demo coordinator and desk
+# accounts with roles in it.
+if [[ -n "${LINLI_BROWSER_SEED:-}" ]]; then
+    export LINLI_BROWSER_SEED_CODE="bench$LINLI_BROWSER_SEED"
+    say "a generated community of $LINLI_BROWSER_SEED volunteers ($LINLI_BROWSER_SEED_CODE)"
+    "$BIN/linli" bench seed --volunteers "$LINLI_BROWSER_SEED" --code "$LINLI_BROWSER_SEED_CODE" >/dev/null
+    "$BIN/linli" user roles coordinator --add "coordinator@$LINLI_BROWSER_SEED_CODE" >/dev/null
+    "$BIN/linli" user roles desk --add "desk_staff@$LINLI_BROWSER_SEED_CODE" >/dev/null
 fi
 
 PORT="$(free_port)"
