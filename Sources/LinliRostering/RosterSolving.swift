@@ -132,6 +132,13 @@ public struct RosterSolving: Sendable {
             let week = try await store.transaction(scope) { tx in
                 try await loader.load(community: community, week: run.week, on: tx)
             }
+            for pin in week.droppedPins {
+                logger.notice(
+                    "a pin is left out of the solve",
+                    metadata: [
+                        "run": "\(id)", "slot": "\(pin.slotID)", "volunteer": "\(pin.volunteerID)", "reason": "\(pin.reason)",
+                    ])
+            }
             let solution = try await schedule(
                 week, seconds: run.secondsLimit, seed: run.seed, flag: flag,
                 pollCancel: {

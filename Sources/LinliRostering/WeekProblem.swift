@@ -137,6 +137,43 @@ public struct WeekProblemLoader: Sendable {
     }
 
     /// Pin-breaking rules the loader resolves by dropping the pin.
+    /// The rules of one person's own roster that pins alone can break beyond the solver's repair
+    /// (it can only add to or take from the unpinned rest).
+    static let personRules: Set<String> = [
+        "separation", "maxShiftsPerDay", "maxMinutesPerDay", "maxMinutesPerWeek", "maxShiftsPerWeek",
+        "forbiddenSuccession", "maxConsecutiveDays", "maxWeekends", "minConsecutiveDaysOff",
+    ]
+
+    /// The pins of `problem` to leave out, with the rule each breaks together with pins kept:
+    /// per person, pins in the order of `rank` (then time) are kept while they break none of
+    /// `personRules`; a pin of rank 0 (frozen: it has begun) is always kept.
+    static func conflictingPins(
+        _ problem: SchedulingProblem, rank: (LinliScheduler.Assignment) -> Int
+    ) -> [LinliScheduler.Assignment: String] {
+        let all = ScheduleValidator.validate(problem: problem, assignments: problem.pinned)
+        let people = Set(all.violations.filter { personRules.contains($0.rule) }.compactMap(\.person))
+        guard !people.isEmpty else { return [:] }
+        let start = Dictionary(problem.slots.map { ($0.id, $0.range.start) }, uniquingKeysWith: min)
+        var dropped: [LinliScheduler.Assignment: String] = [:]
+        for person in people.sorted() {
+            let pins = problem.pinned.filter { $0.person == person }.sorted {
+                (rank($0), start[$0.slot] ?? 0, $0.slot.rawValue) < (rank($1), start[$1.slot] ?? 0, $1.slot.rawValue)
+            }
+            var kept: [LinliScheduler.Assignment] = []
+            for pin in pins {
+                let report = ScheduleValidator.validate(problem: problem, assignments: kept + [pin])
+                if rank(pin) > 0,
+                    let broken = report.violations.first(where: { $0.person == person && personRules.contains($0.rule) })
+                {
+                    dropped[pin] = broken.message
+                } else {
+                    kept.append(pin)
+                }
+            }
+        }
+        return dropped
+    }
+
     static let staticRules: Set<String> = [
         "missingSkill", "skillExpired", "availability", "absence", "sameSex", "noEvening", "maxShiftsPerKind",
     ]
@@ -405,6 +442,23 @@ public struct WeekProblemLoader: Sendable {
             pinReasons[pair] = nil
         }
         problem.pinned = pinned.filter { broken[$0] == nil }
+        // Pins that only together break a rule of one person (two visits on a day that allows
+        // one, a rest too short between them…) cannot all stay: no roster would be valid and
+        // every solve would fail. The frozen ones stay, then those people were told of (the
+        // published version), then the rest in time order, each only if it fits those kept.
+        let frozenPairs = Set(WeekProblem.schedulerAssignments(frozenAssignments))
+        let toldPairs = Set(WeekProblem.schedulerAssignments(publishedAssignments))
+        let conflicting = Self.conflictingPins(problem) { pin in
+            frozenPairs.contains(pin) ? 0 : toldPairs.contains(pin) ? 1 : 2
+        }
+        for (pair, reason) in conflicting.sorted(by: { $0.key < $1.key }) {
+            guard let slot = WeekProblem.slotID(pair.slot), let volunteer = WeekProblem.volunteerID(pair.person) else {
+                continue
+            }
+            dropped.append(DroppedPin(slotID: slot, volunteerID: volunteer, reason: reason))
+            pinReasons[pair] = nil
+        }
+        problem.pinned.removeAll { conflicting[$0] != nil }
         var kept: [SlotID: Int] = [:]
         for a in problem.pinned { kept[a.slot, default: 0] += 1 }
         for i in problem.slots.indices {

@@ -139,6 +139,47 @@ struct WeekProblemLoaderTests {
         }
     }
 
+    @Test("pins that only together break a person's rule: the later one is left out with the reason, and the solve succeeds")
+    func conflictingPinsDropped() async throws {
+        try await DemoWorld.with { world in
+            let (volunteer, early, late) = try await world.tx { tx in
+                let library: ID<ServiceType> = try #require(
+                    try await tx.query("SELECT id FROM service_types WHERE code = 'library_duty'").rows.first?.decode("id"))
+                var v = Volunteer(communityID: world.community, name: "赵一天", phone: "13900000099", sex: .female)
+                v.limits.maxShiftsPerDay = 1
+                try await VolunteerStore().create(v, on: tx)
+                let everyDay = (1...7).map { AvailabilityWindow(weekday: $0, startMinute: 8 * 60, endMinute: 20 * 60) }
+                try await VolunteerStore().setAvailability(everyDay, of: v.id, communityID: world.community, on: tx)
+                let day = world.week.adding(days: 2).startOfDay(in: .shanghai)
+                var slots: [ID<LinliDomain.Slot>] = []
+                for hour in [9.0, 15.0] {
+                    let slot = LinliDomain.Slot(
+                        communityID: world.community, serviceTypeID: library, start: day.addingTimeInterval(hour * 3_600),
+                        end: day.addingTimeInterval((hour + 1) * 3_600), headcountMin: 1, headcountMax: 1)
+                    try await SlotStore().create(slot, on: tx)
+                    slots.append(slot.id)
+                }
+                let draft = try #require(
+                    try await RosterStore().versions(community: world.community, week: world.week, on: tx).last)
+                for slot in slots {
+                    try await AssignmentStore().assign(
+                        Assignment(rosterID: draft.id, slotID: slot, volunteerID: v.id, isPinned: true), on: tx)
+                }
+                return (v.id, slots[0], slots[1])
+            }
+            let week = try await world.tx { tx in
+                try await WeekProblemLoader().load(community: world.community, week: world.week, on: tx)
+            }
+            let person = WeekProblem.personID(volunteer)
+            #expect(
+                week.problem.pinned.filter { $0.person == person } == [.init(person: person, slot: WeekProblem.slotID(early))])
+            let dropped = try #require(week.droppedPins.first { $0.volunteerID == volunteer })
+            #expect(dropped.slotID == late && dropped.reason.contains("limit 1"), "\(dropped)")
+            let run = try await world.solve()
+            #expect(run.state == .succeeded, "\(run.error ?? "")")
+        }
+    }
+
     @Test("ISO weeks: 2026-W48, a date inside a week, week 53 only where it exists")
     func isoWeeks() {
         #expect(LocalDate(isoWeek: "2026-W48") == LocalDate(iso: "2026-11-23"))
