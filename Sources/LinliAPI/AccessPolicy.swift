@@ -135,6 +135,8 @@ enum AccessPolicy {
         "GET exports/roster": (.exports, .read),
         "GET exports/roster/print": (.exports, .read),
         "GET exports/hours": (.reports, .read),
+        "GET exports/visits": (.reports, .read),
+        "GET exports/unfilled": (.reports, .read),
         "GET reports/participation": (.reports, .read),
         "GET assignments/{id}/attendance": (.attendance, .read),
         "POST assignments/{id}/attendance": (.attendance, .write),

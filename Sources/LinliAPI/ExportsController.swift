@@ -25,6 +25,7 @@ struct ExportsController: Sendable {
         group.get("exports/roster/print") { request, context in try await printable(request, context) }
         group.get("exports/hours") { request, context in try await hours(request, context) }
         group.get("reports/participation") { request, context in try await participation(request, context) }
+        addServiceFigureRoutes(to: group)
     }
 
     /// What a roster export is of: the version shown and the team, if one.

@@ -328,6 +328,71 @@ struct ExportsAPITests {
         }
     }
 
+    @Test("visits per resident and unfilled work: counted from the bookings and the live roster, as JSON, CSV and XLSX")
+    func serviceFigures() async throws {
+        try await APITest.withAPI { client, pool in
+            let data = try await D.make(pool)
+            let day = data.monday.startOfDay(in: .shanghai)
+            try await Store(pool: pool).transaction(.community(data.community)) { tx in
+                let meals: ID<ServiceType> = try #require(
+                    try await tx.query("SELECT id FROM service_types WHERE code = 'meal_delivery'").rows.first?.decode("id"))
+                let library: ID<ServiceType> = try #require(
+                    try await tx.query("SELECT id FROM service_types WHERE code = 'library_duty'").rows.first?.decode("id"))
+                // Nobody on a duty wanting two: short by two.
+                try await SlotStore().create(
+                    Slot(
+                        communityID: data.community, serviceTypeID: library, start: day.addingTimeInterval(14 * 3_600),
+                        end: day.addingTimeInterval(16 * 3_600), headcountMin: 2, headcountMax: 2), on: tx)
+                let resident = Resident(communityID: data.community, name: "钱奶奶", sex: .female)
+                try await ResidentStore().create(resident, on: tx)
+                func book(_ hour: Double) async throws -> Booking {
+                    let window = TimeWindow(
+                        start: day.addingTimeInterval(hour * 3_600), end: day.addingTimeInterval((hour + 2) * 3_600))
+                    let booking = Booking(
+                        communityID: data.community, residentID: resident.id, serviceTypeID: meals, minutes: 45,
+                        windows: [window])
+                    try await BookingStore().create(booking, on: tx)
+                    return booking
+                }
+                // Done (45 minutes), cancelled, still requested; and one in the next week, not counted.
+                let done = try await book(8)
+                let visit = Slot(
+                    communityID: data.community, serviceTypeID: meals, start: day.addingTimeInterval(8 * 3_600),
+                    end: day.addingTimeInterval(8.75 * 3_600), headcountMin: 1, headcountMax: 1)
+                try await SlotStore().create(visit, on: tx)
+                try await BookingStore().schedule(done.id, slot: visit.id, on: tx)
+                try await BookingStore().markDone(done.id, on: tx)
+                try await BookingStore().cancel(try await book(10).id, reason: "住院", on: tx)
+                _ = try await book(12)
+                _ = try await book(24 * 7 + 9)
+            }
+            let week = "week=\(data.week)"
+            let visits = try await D.send(client, .get, D.base + "/exports/visits?\(week)&format=json")
+            #expect(visits.status == .ok, "\(String(buffer: visits.body))")
+            let rows = try #require(
+                try JSONSerialization.jsonObject(with: Data(visits.body.readableBytesView)) as? [[String: Any]])
+            let qian = try #require(rows.first { $0["resident_name"] as? String == "钱奶奶" })
+            #expect(qian["done"] as? Int == 1 && qian["hours_done"] as? Double == 0.75)
+            #expect(qian["cancelled"] as? Int == 1 && qian["requested"] as? Int == 1 && qian["scheduled"] as? Int == 0)
+            let unfilled = try await D.send(client, .get, D.base + "/exports/unfilled?\(week)&format=json")
+            let services = try #require(
+                try JSONSerialization.jsonObject(with: Data(unfilled.body.readableBytesView)) as? [[String: Any]])
+            let library = try #require(services.first { ($0["service"] as? String)?.hasPrefix("图书") == true })
+            // The two shifts of the week's published roster, each of one person, and the empty one of two.
+            #expect(library["slots"] as? Int == 3 && library["short_slots"] as? Int == 1, "\(library)")
+            #expect(library["wanted"] as? Int == 4 && library["placed"] as? Int == 2 && library["missing"] as? Int == 2)
+            #expect(library["filled_percent"] as? Double == 50)
+            let meals = try #require(services.first { ($0["service"] as? String)?.contains("Meal") == true })
+            #expect(meals["short_slots"] as? Int == 1 && meals["missing"] as? Int == 1)
+            let csv = try await D.send(client, .get, D.base + "/exports/unfilled?\(week)")
+            #expect(String(buffer: csv.body).contains("缺人班次 (Short slots)"))
+            let xlsx = try await D.send(client, .get, D.base + "/exports/visits?\(week)&format=xlsx")
+            #expect(xlsx.status == .ok)
+            let bad = try await D.send(client, .get, D.base + "/exports/visits?month=2026-13")
+            try expectProblem(bad, .badRequest, code: "invalid_parameter", fields: ["month"])
+        }
+    }
+
     @Test("the database keeps attendance to one per volunteer and shift, across roster versions")
     func attendanceConstraint() async throws {
         try await APITest.withAPI { _, pool in
