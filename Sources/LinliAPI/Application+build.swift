@@ -123,6 +123,8 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     router.add(middleware: MetricsMiddleware())
     let problems = ProblemMiddleware(routes: routes)
     router.add(middleware: problems)
+    let pages = Result { try WebPages.load() }
+    router.add(middleware: PageErrorMiddleware(problems: problems, pages: pages))
     let store = Store(pool: dependencies.pool)
     let health = HealthController(pool: dependencies.pool, migrator: dependencies.migrator, metrics: dependencies.metrics)
     health.addRoutes(to: router)
@@ -139,7 +141,6 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
         maxBodyBytes: settings.httpMaxBodyBytes, requireSecondFactor: settings.requireSecondFactor)
     sessions.addPublicRoutes(to: router)
     // The staff pages (issue #7): sign-in and the start page, on the same sessions.
-    let pages = Result { try WebPages.load() }
     PagesController(
         authenticator: authentication.authenticator, store: store, pages: pages, cookieSecure: settings.cookieSecure,
         maxBodyBytes: settings.httpMaxBodyBytes, requireSecondFactor: settings.requireSecondFactor

@@ -5,6 +5,7 @@ import LinliAccounts
 import LinliDomain
 import LinliRostering
 import LinliStorage
+import LinliWeb
 import Logging
 import Synchronization
 
@@ -83,24 +84,30 @@ struct ProblemMiddleware: RouterMiddleware {
         http: (HTTPResponse.Status) -> Problem
     ) -> Response {
         let language = Language(acceptLanguage: request.headers[.acceptLanguage])
-        let problem: Problem
+        let problem = Self.problem(for: error, context: context, http: http)
+        return problem.response(language: language, requestID: context.requestID.isEmpty ? nil : context.requestID)
+    }
+
+    /// `error` as a problem (logged when it is the server's fault).
+    static func problem(
+        for error: any Error, context: APIRequestContext, http: (HTTPResponse.Status) -> Problem
+    ) -> Problem {
         switch error {
         case let error as Problem:
-            problem = error
+            return error
         case let error as StorageError:
             if error.code == .failed || error.code == .unavailable {
                 context.logger.error("storage failed: \(error)")
             }
-            problem = Problem.storage(error)
+            return Problem.storage(error)
         case let error as RosteringError:
-            problem = Problem.rostering(error)
+            return Problem.rostering(error)
         case let error as any HTTPResponseError:
-            problem = http(error.status)
+            return http(error.status)
         default:
             context.logger.error("unhandled error: \(String(reflecting: error))")
-            problem = Problem.internalError
+            return Problem.internalError
         }
-        return problem.response(language: language, requestID: context.requestID.isEmpty ? nil : context.requestID)
     }
 
     func httpProblem(_ status: HTTPResponse.Status, request: Request) -> Problem {
@@ -130,6 +137,45 @@ struct ProblemMiddleware: RouterMiddleware {
             return Problem(
                 status, code: status.code >= 500 ? "internal_error" : "http_\(status.code)",
                 detail: .init("请求未能完成（\(status.code)）", "The request could not be completed (\(status.code))"))
+        }
+    }
+}
+
+/// The staff pages' errors (`/app…`) as a page a person can read, in the page's language, with
+/// the reason and a link back to the start page, instead of the API's problem+json; the status
+/// stays. Anything the pages throw goes through here: a refused role, a community that is not
+/// there, the database away, a form over the size limit.
+struct PageErrorMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+    let problems: ProblemMiddleware
+    let pages: Result<WebPages, any Error>
+
+    func handle(
+        _ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response
+    ) async throws -> Response {
+        guard request.uri.path == "/app" || request.uri.path.hasPrefix("/app/") else {
+            return try await next(request, context)
+        }
+        do {
+            return try await next(request, context)
+        } catch let redirect as PageRedirect {
+            return StaffPage.seeOther(redirect.location)
+        } catch {
+            let problem = ProblemMiddleware.problem(for: error, context: context) {
+                problems.httpProblem($0, request: request)
+            }
+            let language = PagesController.language(request)
+            let text = problem.detail.text(language == .en ? .en : .zh)
+            guard
+                let html = try? pages.get().render(
+                    "desk-message", title: WebStrings.text("page_problem", language),
+                    values: ["message": text, "code": problem.code, "back": "/app?lang=\(language.rawValue)"],
+                    language: language)
+            else { throw problem }
+            var response = htmlResponse(html, language: language)
+            response.status = problem.status
+            for field in problem.headers { response.headers.append(field) }
+            return response
         }
     }
 }

@@ -78,6 +78,7 @@ extension WebStrings {
         "desk_slipQuestions": ("有变化请致电社区", "For any change, call the community"),
         "desk_print": ("打印", "Print"),
         "desk_back": ("返回", "Back"),
+        "page_problem": ("无法打开这个页面", "This page cannot be shown"),
         "desk_move": ("改约（换个时间）", "Move to another time"),
         "desk_moving": (
             "正在改约：选好新时间并确认后，原来的预约会自动取消。", "Moving a booking: once the new time is confirmed, the old booking is cancelled."

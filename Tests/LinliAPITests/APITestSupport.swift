@@ -93,6 +93,17 @@ struct JSONValue {
 }
 
 /// Checks a response is a problem: the status, problem+json, the machine code, and the fields named.
+/// A staff page's refusal: `status`, an HTML page in its language naming the problem's `code`.
+func expectPageProblem(
+    _ response: TestResponse, _ status: HTTPResponse.Status, code: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    let html = String(buffer: response.body)
+    #expect(response.status == status, "\(html)", sourceLocation: sourceLocation)
+    #expect(response.headers[.contentType] == "text/html; charset=utf-8", sourceLocation: sourceLocation)
+    #expect(html.contains(#"data-code="\#(code)""#) && html.contains("<html lang="), "\(html)", sourceLocation: sourceLocation)
+}
+
 func expectProblem(
     _ response: TestResponse, _ status: HTTPResponse.Status, code: String, fields: [String]? = nil,
     sourceLocation: SourceLocation = #_sourceLocation

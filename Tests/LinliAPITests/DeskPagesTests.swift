@@ -273,7 +273,7 @@ struct DeskPagesTests {
             let desk = try await PageSession.signIn(signedIn, pool, role: .deskStaff)
             let response = try await desk.post(
                 "/app/desk/residents", [("name", "无令牌"), ("sex", "male")], csrf: false)
-            try expectProblem(response, .forbidden, code: "csrf_failed")
+            expectPageProblem(response, .forbidden, code: "csrf_failed")
             let forged = try await desk.post(
                 "/app/desk/residents/\(world.resident)/propose",
                 [("csrf_token", "forged"), ("service", world.meals.description)], csrf: false)

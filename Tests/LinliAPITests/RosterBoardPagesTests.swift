@@ -266,7 +266,7 @@ struct RosterBoardPagesTests {
                 try await client.execute(
                     uri: "/app/roster/solve?community=demo", method: .post, headers: user.form, body: body
                 ) { response async throws in
-                    try expectProblem(response, .forbidden, code: "csrf_failed")
+                    expectPageProblem(response, .forbidden, code: "csrf_failed")
                 }
             }
             let demo = try await APITest.demoID(pool)
@@ -275,8 +275,17 @@ struct RosterBoardPagesTests {
             }
             #expect(runs.isEmpty)
             let leader = try await PageUser.signIn(client, pool, role: .patrolLeader)
+            // Refusals are pages a person can read, in the page's language, with the way back.
             try await client.execute(uri: Self.board(next), method: .get, headers: leader.cookie) { response async throws in
-                #expect(response.status == .forbidden)
+                expectPageProblem(response, .forbidden, code: "role_forbidden")
+                let html = String(buffer: response.body)
+                #expect(html.contains("您的岗位不能打开这个页面") && html.contains(#"href="/app?lang=zh-CN""#))
+            }
+            try await client.execute(
+                uri: "/app/roster?community=nowhere&lang=en", method: .get, headers: user.cookie
+            ) { response async throws in
+                expectPageProblem(response, .notFound, code: "community_not_found")
+                #expect(String(buffer: response.body).contains("There is no such community"))
             }
         }
     }

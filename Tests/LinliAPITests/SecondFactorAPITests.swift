@@ -106,7 +106,7 @@ struct SecondFactorAPITests {
             try await client.execute(
                 uri: "/app/second-factor", method: .post, headers: form, body: ByteBuffer(string: "csrf_token=forged")
             ) { response async throws in
-                try expectProblem(response, .forbidden, code: "csrf_failed")
+                expectPageProblem(response, .forbidden, code: "csrf_failed")
             }
             // Over the API: a key, a wrong code (422), the right one (204), then everything works.
             let secret = try await client.execute(uri: "/api/v1/me/second-factor", method: .post, headers: unsafe) {

@@ -166,7 +166,7 @@ struct TeamPagesTests {
                 uri: "/app/team/feed?community=demo", method: .post, headers: leader.form,
                 body: PagesTests.formBody([("team", demo.team.id.description)])
             ) { response async throws in
-                try expectProblem(response, .forbidden, code: "csrf_failed")
+                expectPageProblem(response, .forbidden, code: "csrf_failed")
             }
             let url = try await client.execute(
                 uri: "/app/team/feed?community=demo", method: .post, headers: leader.form,
