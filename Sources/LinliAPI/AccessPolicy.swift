@@ -27,6 +27,8 @@ enum AccessPolicy {
         case feeds
         /// Who is on a patrol team (a patrol leader: only on the teams they lead).
         case teamMembers
+        /// The messages Linli wrote (the outbox page): who was told what, failures, retries.
+        case messages
 
         var name: LocalizedText {
             switch self {
@@ -43,6 +45,7 @@ enum AccessPolicy {
             case .attendance: .init("出勤记录", "attendance")
             case .feeds: .init("日历订阅", "calendar feeds")
             case .teamMembers: .init("巡逻队队员", "patrol team members")
+            case .messages: .init("消息", "messages")
             }
         }
     }

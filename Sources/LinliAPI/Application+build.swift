@@ -154,6 +154,14 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     TeamPagesController(
         authenticator: authentication.authenticator, store: store, pages: pages, maxBodyBytes: settings.httpMaxBodyBytes
     ).addRoutes(to: router)
+    // The outbox and reports pages; the reports read through the reports' pool, as the hours API.
+    MessagesPagesController(
+        authenticator: authentication.authenticator, store: store, pages: pages, maxBodyBytes: settings.httpMaxBodyBytes
+    ).addRoutes(to: router)
+    ReportsPagesController(
+        authenticator: authentication.authenticator, store: store,
+        reports: Store(pool: dependencies.reportsPool ?? dependencies.pool, readOnly: true), pages: pages
+    ).addRoutes(to: router)
     let signedIn = router.group("/api/v1").add(middleware: authentication)
     sessions.addRoutes(to: signedIn)
     CommunitiesController(store: store).addRoutes(to: signedIn)

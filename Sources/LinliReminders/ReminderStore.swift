@@ -445,3 +445,89 @@ extension ReminderStore {
             "UPDATE messages SET reply = \(meaning.rawValue)::message_reply, replied_at = now() WHERE id = \(id)")
     }
 }
+
+extension ReminderStore {
+    // MARK: Outbox page
+
+    static let outboxColumns: SQLQuery = """
+        m.id, m.community_id, m.idempotency_key, m.kind, m.audience, m.volunteer_id, m.resident_id, m.slot_id,
+        m.channel::text AS channel, m.address, m.body, m.state, m.state_reason, m.attempts, m.created_at, m.sent_at,
+        m.reply::text AS reply, m.last_error, m.passed_on_at, coalesce(v.name, r.name, t.name) AS recipient,
+        coalesce(v.phone, r.phone) AS recipient_phone,
+        s.starts_at, s.ends_at, st.name_zh, st.name_en
+        """
+
+    static let outboxJoins: SQLQuery = """
+        LEFT JOIN volunteers v ON v.id = m.volunteer_id
+        LEFT JOIN residents r ON r.id = m.resident_id
+        LEFT JOIN patrol_teams t ON t.id = m.team_id
+        LEFT JOIN slots s ON s.id = m.slot_id
+        LEFT JOIN service_types st ON st.id = s.service_type_id
+        """
+
+    static func outboxLines(
+        _ filter: OutboxFilter, from: Date?, to: Date?, limit: Int, on tx: Connection
+    ) async throws -> [OutboxLine] {
+        try await tx.query(
+            """
+            SELECT \(outboxColumns) FROM messages m \(outboxJoins)
+            WHERE (\(filter.rawValue)::text = 'all'
+                OR (\(filter.rawValue)::text = 'sent' AND m.state = 'sent')
+                OR (\(filter.rawValue)::text = 'failed' AND m.state = 'failed')
+                OR (\(filter.rawValue)::text = 'waiting' AND m.state = 'pending')
+                OR (\(filter.rawValue)::text = 'suppressed' AND m.state = 'suppressed')
+                OR (\(filter.rawValue)::text = 'to_phone' AND m.channel = 'outbox' AND m.state = 'sent' AND m.passed_on_at IS NULL))
+              AND (\(from)::timestamptz IS NULL OR m.created_at >= \(from))
+              AND (\(to)::timestamptz IS NULL OR m.created_at < \(to))
+            ORDER BY m.created_at DESC, m.id DESC LIMIT \(limit)
+            """
+        ).rows.map(outboxLine)
+    }
+
+    static func outboxLine(_ id: Int64, on tx: Connection) async throws -> OutboxLine? {
+        try await tx.query("SELECT \(outboxColumns) FROM messages m \(outboxJoins) WHERE m.id = \(id) FOR UPDATE OF m")
+            .rows.first.map(outboxLine)
+    }
+
+    static func outboxLine(_ row: Row) throws -> OutboxLine {
+        OutboxLine(
+            message: try record(row), lastError: try row.decode("last_error"), recipient: try row.decode("recipient"),
+            recipientPhone: try row.decode("recipient_phone"),
+            slotStart: try row.decode("starts_at"), slotEnd: try row.decode("ends_at"),
+            serviceNameZh: try row.decode("name_zh"), serviceNameEn: try row.decode("name_en"),
+            passedOnAt: try row.decode("passed_on_at"))
+    }
+
+    /// The reminder jobs about `slot` (any state), to find the one that wrote a message.
+    static func reminderJobs(slot: ID<Slot>?, on tx: Connection) async throws -> [(id: Int64, uniqueKey: String)] {
+        guard let slot else { return [] }
+        return try await tx.query(
+            """
+            SELECT id, unique_key FROM jobs
+            WHERE kind = 'reminder.send' AND unique_key IS NOT NULL AND lower(payload->>'slot') = \(slot.description)
+            ORDER BY id
+            """
+        ).rows.map { row -> (id: Int64, uniqueKey: String) in
+            (try row.decode("id", as: Int64.self), try row.decode("unique_key", as: String.self))
+        }
+    }
+
+    /// Sets a failed message waiting again and makes its job due now with fresh attempts (a
+    /// running job is left to finish).
+    static func requeue(message: Int64, job: Int64, on tx: Connection) async throws {
+        try await tx.execute("UPDATE messages SET state = 'pending' WHERE id = \(message) AND state = 'failed'")
+        try await tx.execute(
+            """
+            UPDATE jobs SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL, last_error = NULL
+            WHERE id = \(job) AND state IN ('pending', 'succeeded', 'dead', 'cancelled')
+            """)
+    }
+
+    static func markPassedOn(_ id: Int64, by user: ID<User>?, on tx: Connection) async throws -> Bool {
+        try await tx.execute(
+            """
+            UPDATE messages SET passed_on_at = now(), passed_on_by = \(user)
+            WHERE id = \(id) AND channel = 'outbox' AND state = 'sent' AND passed_on_at IS NULL
+            """) == 1
+    }
+}

@@ -216,6 +216,38 @@ public struct HoursReport: Sendable {
         }
     }
 
+    /// Minutes served in one calendar month of the community's time zone.
+    public struct MonthTotal: Hashable, Sendable, Codable {
+        /// "2026-11".
+        public var month: String
+        public var minutes: Int
+        /// Volunteers with any entry in the month.
+        public var volunteers: Int
+        public init(month: String, minutes: Int, volunteers: Int) {
+            self.month = month
+            self.minutes = minutes
+            self.volunteers = volunteers
+        }
+    }
+
+    /// Minutes per calendar month in the period, oldest first; a month without entries has no line.
+    public func perMonth(
+        from: LocalDate, through: LocalDate, kind: ServiceKind? = nil, on tx: Connection
+    ) async throws -> [MonthTotal] {
+        try await tx.query(
+            """
+            SELECT to_char(h.served_at AT TIME ZONE c.time_zone, 'YYYY-MM') AS month, sum(h.minutes)::bigint AS minutes,
+                   count(DISTINCT h.volunteer_id)::bigint AS volunteers
+            FROM service_hours h \(Self.period(from, through, kind))
+            GROUP BY 1
+            ORDER BY 1
+            """
+        ).rows.map { row in
+            MonthTotal(
+                month: try row.decode("month"), minutes: try row.decode("minutes"), volunteers: try row.decode("volunteers"))
+        }
+    }
+
     /// Joins the community for its time zone and limits `h` to the period (and kind).
     private static func period(_ from: LocalDate, _ through: LocalDate, _ kind: ServiceKind?) -> SQLQuery {
         """
