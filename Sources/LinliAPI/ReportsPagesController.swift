@@ -22,6 +22,8 @@ struct ReportsPagesController: Sendable {
 
     /// How many volunteers the page lists (the download has them all).
     static let volunteerLimit = 100
+    /// Residents listed in the visits table (the CSV has all).
+    static let residentLimit = 100
     /// How many months the chart of a range shows at most (the last ones).
     static let monthLimit = 24
 
@@ -142,6 +144,8 @@ struct ReportsPagesController: Sendable {
         var participation: [ParticipationLine] = []
         var months: [HoursReport.MonthTotal] = []
         var lines: [HoursGrouping: [HoursLine]] = [:]
+        var unfilled: [UnfilledWorkLine] = []
+        var visits: [ResidentVisitsLine] = []
     }
 
     func render(_ page: StaffPage, _ request: Request) async throws -> Response {
@@ -170,6 +174,10 @@ struct ReportsPagesController: Sendable {
                 }
                 figures.lines[grouping] = lines
             }
+            // Unfilled work and visits per resident are of every kind (a kind narrows the hours only).
+            let service = ServiceReports()
+            figures.unfilled = try await service.unfilledWork(from: period.from, through: period.through, on: tx)
+            figures.visits = try await service.visitsPerResident(from: period.from, through: period.through, on: tx)
             return figures
         }
         let values = Self.values(page, choice: choice, chartMonths: chartMonths, figures: figures)
@@ -287,6 +295,24 @@ struct ReportsPagesController: Sendable {
             sections.append(section)
         }
         values["sections"] = sections
+        values["unfilled"] = figures.unfilled.map { line -> [String: Any] in
+            [
+                "service": language == .en ? line.serviceNameEn : line.serviceNameZh, "slots": "\(line.slots)",
+                "short": "\(line.shortSlots)", "wanted": "\(line.wanted)", "placed": "\(line.placed)",
+                "missing": "\(line.missing)", "isShort": line.missing > 0,
+                "filled": String(format: "%.0f%%", line.filledRate * 100),
+            ]
+        }
+        values["visits"] = figures.visits.prefix(residentLimit).map { line -> [String: Any] in
+            [
+                "grid": line.grid ?? "", "name": line.name, "done": "\(line.done)", "hours": hours(line.minutesDone),
+                "scheduled": "\(line.scheduled)", "requested": "\(line.requested)", "cancelled": "\(line.cancelled)",
+                "noShow": "\(line.noShow)",
+            ]
+        }
+        if figures.visits.count > residentLimit {
+            values["moreResidents"] = WebStrings.report("moreResidents", language, ["n": "\(residentLimit)"])
+        }
         // The hours API's downloads, for the same period and kind (the page's cookie signs them in).
         let api = "/api/v1/communities/\(code)/exports/hours?from=\(period.from)&to=\(period.through)\(kindQuery)"
         values["downloads"] = [
@@ -294,6 +320,14 @@ struct ReportsPagesController: Sendable {
             ["href": "\(api)&by=team&format=csv", "label": WebStrings.report("csvTeam", language)],
             ["href": "\(api)&by=grid&format=csv", "label": WebStrings.report("csvGrid", language)],
             ["href": "\(api)&by=all&format=xlsx", "label": WebStrings.report("xlsxAll", language)],
+            [
+                "href": "/api/v1/communities/\(code)/exports/visits?from=\(period.from)&to=\(period.through)&format=csv",
+                "label": WebStrings.report("csvVisits", language),
+            ],
+            [
+                "href": "/api/v1/communities/\(code)/exports/unfilled?from=\(period.from)&to=\(period.through)&format=csv",
+                "label": WebStrings.report("csvUnfilled", language),
+            ],
         ]
         return values
     }

@@ -65,6 +65,35 @@ extension WebStrings {
         "csvTeam": ("按巡逻队（CSV）", "Per patrol team (CSV)"),
         "csvGrid": ("按网格（CSV）", "Per grid (CSV)"),
         "xlsxAll": ("全部报表（Excel，含参与率）", "Everything (Excel, with participation)"),
+        "unfilledWork": ("缺人情况", "Unfilled work"),
+        "unfilledIntro": (
+            "已发布排班中本期间各项服务的班次：需要的人次、已排的人次和还缺的人次。",
+            "Each service's slots in this period against the published roster: people wanted, placed and still missing."
+        ),
+        "service": ("服务", "Service"),
+        "slots": ("班次", "Slots"),
+        "shortSlots": ("缺人班次", "Short slots"),
+        "wanted": ("需要人次", "Wanted"),
+        "placed": ("已排人次", "Placed"),
+        "missing": ("缺人次", "Missing"),
+        "filled": ("排满率", "Filled"),
+        "noSlots": ("这段时间没有班次。", "There are no slots in this period."),
+        "visits": ("居民上门服务", "Home visits per resident"),
+        "visitsIntro": (
+            "本期间每位居民的上门服务：已完成（及时长）、已安排、待安排、已取消和未上门。",
+            "Each resident's home visits in this period: done (with hours), scheduled, requested, cancelled and no-show."
+        ),
+        "resident": ("居民", "Resident"),
+        "done": ("已完成", "Done"),
+        "hoursDone": ("完成时长（小时）", "Hours done"),
+        "scheduled": ("已安排", "Scheduled"),
+        "requested": ("待安排", "Requested"),
+        "cancelled": ("已取消", "Cancelled"),
+        "noShow": ("未上门", "No-show"),
+        "noVisits": ("这段时间没有上门服务。", "There are no home visits in this period."),
+        "moreResidents": ("只列出前 {{n}} 位居民；完整名单请下载 CSV。", "Only the first {{n}} residents are listed; download the CSV for all."),
+        "csvVisits": ("居民上门服务（CSV）", "Home visits per resident (CSV)"),
+        "csvUnfilled": ("缺人情况（CSV）", "Unfilled work (CSV)"),
         "chartNote": ("图中的数字与下表相同。", "The chart shows the same figures as the table below."),
         // The outbox page.
         "messagesIntro": (

@@ -6,6 +6,7 @@ import LinliAPI
 import LinliAccounts
 import LinliDatabase
 import LinliDomain
+import LinliExport
 import LinliJobs
 import LinliReminders
 import LinliStorage
@@ -141,6 +142,43 @@ struct ReportsPagesTests {
             ) { response async throws in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body).contains("网格"))
+            }
+        }
+    }
+
+    @Test("unfilled work and home visits per resident: the report's rows as tables, with their downloads")
+    func unfilledAndVisits() async throws {
+        try await APITest.withAPI { signedIn, pool in
+            let client = try #require(signedIn as? SignedInClient).base
+            let user = try await PageUser.signIn(client, pool)
+            let demo = try await APITest.demoID(pool)
+            let week = LocalDate(Date(), in: .shanghai).weekStart
+            let (from, through) = (week, week.adding(days: 13))
+            let (unfilled, visits) = try await Store(pool: pool).transaction(.community(demo)) { tx in
+                (
+                    try await ServiceReports().unfilledWork(from: from, through: through, on: tx),
+                    try await ServiceReports().visitsPerResident(from: from, through: through, on: tx)
+                )
+            }
+            try #require(!unfilled.isEmpty && !visits.isEmpty, "the demo has slots and visits this week and next")
+            try await client.execute(
+                uri: "/app/reports?community=demo&from=\(from)&to=\(through)", method: .get, headers: user.cookie
+            ) { response async throws in
+                #expect(response.status == .ok)
+                let html = String(buffer: response.body)
+                func rows(_ table: String) -> Int {
+                    guard let start = html.range(of: #"<table class="\#(table)">"#),
+                        let end = html.range(of: "</table>", range: start.upperBound..<html.endIndex)
+                    else { return -1 }
+                    return html[start.upperBound..<end.lowerBound].components(separatedBy: "<tr>").count - 2
+                }
+                #expect(rows("unfilled-work") == unfilled.count)
+                #expect(rows("visits") == min(visits.count, 100))
+                let short = unfilled.filter { $0.missing > 0 }
+                #expect(html.components(separatedBy: "⚠ ").count - 1 >= short.count)
+                #expect(html.contains(visits[0].name) && html.contains(unfilled[0].serviceNameZh))
+                #expect(html.contains("/exports/visits?from=\(from)&amp;to=\(through)&amp;format=csv"))
+                #expect(html.contains("/exports/unfilled?from=\(from)&amp;to=\(through)&amp;format=csv"))
             }
         }
     }
