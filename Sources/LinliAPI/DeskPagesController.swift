@@ -58,64 +58,39 @@ struct DeskPagesController: Sendable {
 
     /// The signed-in user at the desk of one community, with their roles there.
     struct Desk {
-        let user: AuthenticatedUser
-        let token: String
-        let community: Community
-        let roles: Set<Role>
-        let language: PageLanguage
+        /// The signed-in user in the community, as every staff page has them.
+        let page: StaffPage
         /// Whether the user has roles in more than one community (links then name the community).
         let named: Bool
 
-        var zone: TimeZone { TimeZone(identifier: community.timeZone) ?? .shanghai }
-        var csrf: String { CSRFToken.token(for: token) }
+        var user: AuthenticatedUser { page.user }
+        var token: String { page.token }
+        var community: Community { page.community }
+        var roles: Set<Role> { page.roles }
+        var language: PageLanguage { page.language }
+        var zone: TimeZone { page.zone }
+        var csrf: String { page.csrf }
         /// The query every link carries: the language, and the community when it must be named.
-        var query: String { "lang=\(language.rawValue)" + (named ? "&c=\(community.code)" : "") }
+        var query: String { "lang=\(language.rawValue)" + (named ? "&community=\(StaffPage.encode(community.code))" : "") }
         /// Reads as the user's role sees them (row-level security, as in the API).
-        var scope: DataScope {
-            .community(community.id, user: user.user.id, role: AccessPolicy.broadest(roles))
-        }
+        var scope: DataScope { page.scope }
         /// The library calls that read volunteers' names and availability (see the type's comment).
         var deskScope: DataScope { .community(community.id, user: user.user.id) }
 
         func text(_ key: String) -> String { WebStrings.text(key, language) }
     }
 
-    /// The desk of the request's user, or the response to send instead: to sign-in when signed
-    /// out, a page saying so when the role may not book.
-    func desk(_ request: Request) async throws -> Result<Desk, DeskRefusal> {
-        let language = PagesController.language(request)
-        guard let token = request.cookies[AuthenticationMiddleware.cookieName]?.value,
-            let user = try await authenticator.authenticate(token: token)
-        else { return .failure(DeskRefusal(response: PagesController.toSignIn(language))) }
-        let asked = request.uri.queryParameters["c"].map(String.init)
-        let communities = try await store.transaction(.administrator()) { tx in
-            try await OrganisationStore().communities(on: tx)
-        }.filter(\.isActive)
-        let mine = communities.filter { c in user.roles.contains { $0.communityID == c.id } }
-        let choices = user.isAdministrator ? communities : mine
-        guard let community = choices.first(where: { $0.code == asked }) ?? (asked == nil ? choices.first : nil) else {
-            return .failure(DeskRefusal(response: try message(language, key: "desk_notFound", status: .notFound)))
-        }
-        let roles = Set(user.roles(in: community.id))
-        let desk = Desk(
-            user: user, token: token, community: community, roles: roles, language: language, named: choices.count > 1)
-        guard AccessPolicy.allows(roles, .bookings, .write) else {
-            return .failure(DeskRefusal(response: try message(language, key: "desk_forbidden", status: .forbidden)))
-        }
-        return .success(desk)
+    /// The desk of the request's user (`StaffPage.open`: to sign-in when signed out, a page
+    /// saying why when the community is not theirs or the role may not book).
+    func desk(_ request: Request) async throws -> Desk {
+        let page = try await StaffPage.open(request, authenticator: authenticator, store: store, needs: .bookings, .write)
+        let communities = Set(page.user.roles.compactMap(\.communityID))
+        return Desk(page: page, named: page.user.isAdministrator || communities.count > 1)
     }
 
-    /// A response in place of a desk page.
-    struct DeskRefusal: Error {
-        let response: Response
-    }
-
-    /// Runs `body` at the request's desk, or answers why not.
+    /// Runs `body` at the request's desk.
     func atDesk(_ request: Request, _ body: (Desk) async throws -> Response) async throws -> Response {
-        switch try await desk(request) {
-        case .failure(let refusal): return refusal.response
-        case .success(let desk): return try await body(desk)
-        }
+        try await StaffPage.respond { try await body(try await desk(request)) }
     }
 
     /// The form's fields (a POST body, url-encoded), after checking its CSRF token.
@@ -139,9 +114,9 @@ struct DeskPagesController: Sendable {
         values["otherLang"] = other.rawValue
         values["otherLanguageName"] = other == .en ? "English" : "中文"
         values["otherLangHref"] =
-            "\(path)?lang=\(other.rawValue)" + (desk.named ? "&c=\(desk.community.code)" : "")
+            "\(path)?lang=\(other.rawValue)" + (desk.named ? "&community=\(StaffPage.encode(desk.community.code))" : "")
         values["communityName"] = desk.community.name
-        values["c"] = desk.named ? desk.community.code : ""
+        values["community"] = desk.named ? desk.community.code : ""
         let html = try pages.get().render(
             template, title: "\(title) · \(desk.community.name)", values: Self.compact(values), language: desk.language)
         var response = htmlResponse(html, language: desk.language)

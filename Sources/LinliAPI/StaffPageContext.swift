@@ -56,8 +56,12 @@ struct StaffPage: Sendable {
         let asked = request.uri.queryParameters["community"].map(String.init)
         let community = try await store.transaction(.administrator()) { tx -> Community? in
             if let asked { return try await OrganisationStore().community(code: asked, on: tx) }
-            let first = user.roles.compactMap(\.communityID).first
-            return try await first.asyncMap { try await OrganisationStore().community($0, on: tx) }
+            if let first = user.roles.compactMap(\.communityID).first {
+                return try await OrganisationStore().community(first, on: tx)
+            }
+            // An administrator without a community role: the first active community.
+            guard user.isAdministrator else { return nil }
+            return try await OrganisationStore().communities(on: tx).first(where: \.isActive)
         }
         guard let community, community.isActive else {
             throw Problem(

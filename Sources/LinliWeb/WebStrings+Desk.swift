@@ -106,7 +106,6 @@ extension WebStrings {
         "desk_mark_cancelled": ("居民取消", "Cancelled"),
         "desk_lastMark": ("当前标记", "Current mark"),
         "desk_noMark": ("还没有打", "not called yet"),
-        "desk_forbidden": ("您的岗位不能使用服务台页面。", "Your role may not use the booking desk."),
         "desk_expired": ("这个安排已过期或已被确认，请重新查看谁能来。", "This proposal has expired or was already confirmed; ask again."),
         "desk_notFound": ("没有找到这条记录。", "Nothing was found here."),
         "desk_error_required": ("这一项必须填写", "This is required"),
