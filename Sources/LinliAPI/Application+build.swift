@@ -149,6 +149,16 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
     TeamPagesController(
         authenticator: authentication.authenticator, store: store, pages: pages, maxBodyBytes: settings.httpMaxBodyBytes
     ).addRoutes(to: router)
+    // The volunteer, resident and import pages.
+    VolunteerPagesController(
+        authenticator: authentication.authenticator, store: store, pages: pages, maxBodyBytes: settings.httpMaxBodyBytes
+    ).addRoutes(to: router)
+    ResidentPagesController(
+        authenticator: authentication.authenticator, store: store, pages: pages, maxBodyBytes: settings.httpMaxBodyBytes
+    ).addRoutes(to: router)
+    ImportPagesController(
+        authenticator: authentication.authenticator, store: store, pages: pages, careNotes: dependencies.careNotes
+    ).addRoutes(to: router)
     let signedIn = router.group("/api/v1").add(middleware: authentication)
     sessions.addRoutes(to: signedIn)
     CommunitiesController(store: store).addRoutes(to: signedIn)

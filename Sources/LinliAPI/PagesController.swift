@@ -143,6 +143,7 @@ struct PagesController: Sendable {
         let allRoles = Set(assignments.map(\.grant.role))
         let pageLinks =
             DeskPagesController.homeLinks(allRoles, language) + RosterBoardPagesController.homeLinks(assignments, language)
+            + PeoplePages.homeLinks(allRoles, language)
         let html = try pages.get().render(
             "home", title: WebStrings.text("signInTitle", language),
             values: [

@@ -43,8 +43,8 @@ public enum WebStrings {
         "yourRoles": ("您的岗位", "Your roles"),
         "thisWeek": ("本周排班签到表", "This week's sign-in sheets"),
         "pagesComing": (
-            "志愿者与居民名单、消息发件箱和统计报表的页面正在建设中；现在可通过接口（/openapi.yaml）和命令行使用。",
-            "The volunteer and resident lists, the outbox and the reports pages are being built; until then use the API (/openapi.yaml) and the command line."
+            "消息发件箱和统计报表的页面正在建设中；现在可通过接口（/openapi.yaml）和命令行使用。",
+            "The outbox and the reports pages are being built; until then use the API (/openapi.yaml) and the command line."
         ),
         "enrolTitle": ("启用两步验证", "Set up your second factor"),
         "enrolIntro": (
