@@ -41,6 +41,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
+        // The import page's upload (multipart/form-data) is parsed by Vapor's MultipartKit.
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
         // Tests only: reads openapi.yaml to hold the hand-written router to it.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
@@ -229,6 +231,7 @@ let package = Package(
                 "LinliAccounts",
                 "LinliChannels",
                 "LinliExport",
+                "LinliImport",
                 "LinliWeb",
                 "LinliJobs",
                 "LinliReminders",
@@ -241,6 +244,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -162,6 +162,16 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
         authenticator: authentication.authenticator, store: store,
         reports: Store(pool: dependencies.reportsPool ?? dependencies.pool, readOnly: true), pages: pages
     ).addRoutes(to: router)
+    // The volunteer, resident and import pages.
+    VolunteerPagesController(
+        authenticator: authentication.authenticator, store: store, pages: pages, maxBodyBytes: settings.httpMaxBodyBytes
+    ).addRoutes(to: router)
+    ResidentPagesController(
+        authenticator: authentication.authenticator, store: store, pages: pages, maxBodyBytes: settings.httpMaxBodyBytes
+    ).addRoutes(to: router)
+    ImportPagesController(
+        authenticator: authentication.authenticator, store: store, pages: pages, careNotes: dependencies.careNotes
+    ).addRoutes(to: router)
     let signedIn = router.group("/api/v1").add(middleware: authentication)
     sessions.addRoutes(to: signedIn)
     CommunitiesController(store: store).addRoutes(to: signedIn)

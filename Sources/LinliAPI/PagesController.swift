@@ -144,6 +144,7 @@ struct PagesController: Sendable {
         let pageLinks =
             DeskPagesController.homeLinks(allRoles, language) + RosterBoardPagesController.homeLinks(assignments, language)
             + ReportsPagesController.homeLinks(assignments, language)
+            + PeoplePages.homeLinks(allRoles, language)
         let html = try pages.get().render(
             "home", title: WebStrings.text("signInTitle", language),
             values: [

@@ -142,6 +142,13 @@ struct VolunteerScheduleController: Sendable {
         /// The limits, each range checked and named when wrong.
         func checked() throws -> VolunteerLimits {
             var validation = Validation()
+            validate(into: &validation)
+            try validation.check()
+            return limits
+        }
+
+        /// Each range checked, a failure named by its field (the staff page's form checks the same).
+        func validate(into validation: inout Validation) {
             validation.range("max_minutes_per_week", maxMinutesPerWeek, 0...10_080)
             validation.range("max_minutes_per_day", maxMinutesPerDay, 0...1_440)
             validation.range("max_shifts_per_day", maxShiftsPerDay, 0...12)
@@ -150,8 +157,10 @@ struct VolunteerScheduleController: Sendable {
             validation.range("max_weekends_per_month", maxWeekendsPerMonth, 0...5)
             validation.range("min_rest_minutes", minRestMinutes, 0...1_440)
             validation.range("target_minutes_per_week", targetMinutesPerWeek, 0...10_080)
-            try validation.check()
-            return VolunteerLimits(
+        }
+
+        var limits: VolunteerLimits {
+            VolunteerLimits(
                 maxMinutesPerWeek: maxMinutesPerWeek, maxMinutesPerDay: maxMinutesPerDay, maxShiftsPerDay: maxShiftsPerDay,
                 maxShiftsPerWeek: maxShiftsPerWeek, maxConsecutiveDays: maxConsecutiveDays,
                 maxWeekendsPerMonth: maxWeekendsPerMonth, minRestMinutes: minRestMinutes, noEvening: noEvening ?? false,

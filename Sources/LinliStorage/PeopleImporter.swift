@@ -10,7 +10,19 @@ public struct ImportOutcome: Sendable, Equatable {
     public var dryRun: Bool
     /// Problems found against the database (unknown grids, skills …); nothing is written when any exist.
     public var issues: [ImportIssue]
+    /// What each row (by its row number in the sheet) does or would do.
+    public var actions: [Int: ImportRowAction] = [:]
     public var applied: Bool { !dryRun && issues.isEmpty }
+}
+
+/// What importing one row does to the community's people.
+public enum ImportRowAction: String, Sendable, Equatable {
+    /// Nobody matches it: a new person.
+    case create
+    /// It matches a person and changes them.
+    case update
+    /// It matches a person and changes nothing.
+    case unchanged
 }
 
 /// Applies validated volunteer and resident rows to a community, all or nothing, matching
@@ -33,15 +45,18 @@ public struct PeopleImporter: Sendable {
     /// the issues it found; the transaction is rolled back for a dry run or when there are issues.
     private func run(
         scope: DataScope, dryRun: Bool,
-        _ body: (Connection, ID<Community>) async throws -> (inserted: Int, updated: Int, issues: [ImportIssue])
+        _ body: (Connection, ID<Community>) async throws -> (
+            inserted: Int, updated: Int, issues: [ImportIssue], actions: [Int: ImportRowAction]
+        )
     ) async throws -> ImportOutcome {
         guard let community = scope.communityID else {
             throw StorageError(code: .invalidValue, message: "an import belongs to one community: choose it first")
         }
         do {
             return try await store.transaction(scope) { tx in
-                let (inserted, updated, issues) = try await body(tx, community)
-                let outcome = ImportOutcome(inserted: inserted, updated: updated, dryRun: dryRun, issues: issues)
+                let (inserted, updated, issues, actions) = try await body(tx, community)
+                let outcome = ImportOutcome(
+                    inserted: inserted, updated: updated, dryRun: dryRun, issues: issues, actions: actions)
                 if dryRun || !issues.isEmpty { throw DryRun(outcome: outcome) }
                 return outcome
             }
@@ -64,6 +79,25 @@ public struct PeopleImporter: Sendable {
             return ImportIssue(
                 code: .missingSex, row: line, column: "性别", value: nil,
                 zh: "第\(line)行：新\(person.zh)「\(name)」缺少性别", en: "row \(line): new \(person.en) '\(name)' has no sex")
+        }
+    }
+
+    /// Each row's action: matched rows whose line is in `changed` update, other matched rows
+    /// change nothing, unmatched rows create. Read after matching, before the insert.
+    private func matchedLines(table: String, idColumn: String, on tx: Connection) async throws -> [Int: Bool] {
+        var matched: [Int: Bool] = [:]
+        for row in try await tx.query(
+            "SELECT line, \(identifier: idColumn) IS NOT NULL AS matched FROM \(identifier: table)"
+        ).rows {
+            matched[try row.decode("line")] = try row.decode("matched")
+        }
+        return matched
+    }
+
+    private static func actions(_ matched: [Int: Bool], changed: [Int]) -> [Int: ImportRowAction] {
+        let changed = Set(changed)
+        return matched.reduce(into: [:]) { result, entry in
+            result[entry.key] = !entry.value ? .create : changed.contains(entry.key) ? .update : .unchanged
         }
     }
 
@@ -103,7 +137,8 @@ public struct PeopleImporter: Sendable {
                 """)
             issues += try await missingSex(
                 table: "import_volunteers", idColumn: "volunteer_id", person: ("志愿者", "volunteer"), on: tx)
-            let updated = try await tx.execute(
+            let matched = try await matchedLines(table: "import_volunteers", idColumn: "volunteer_id", on: tx)
+            let changed: [Int] = try await tx.query(
                 """
                 UPDATE volunteers v SET name = i.name, phone = i.phone, sex = coalesce(i.sex::sex, v.sex),
                     birth_year = coalesce(i.birth_year, v.birth_year), home_grid_id = coalesce(i.grid_id, v.home_grid_id),
@@ -115,7 +150,9 @@ public struct PeopleImporter: Sendable {
                     IS DISTINCT FROM (i.name, i.phone, coalesce(i.sex::sex, v.sex), coalesce(i.birth_year, v.birth_year),
                                       coalesce(i.grid_id, v.home_grid_id), coalesce(i.external_id, v.external_id),
                                       CASE WHEN cardinality(i.groups) > 0 THEN i.groups::volunteer_group[] ELSE v.groups END)
-                """)
+                RETURNING i.line
+                """
+            ).rows.map { try $0.decode("line") }
             let inserted = try await tx.query(
                 """
                 WITH added AS (
@@ -137,7 +174,7 @@ public struct PeopleImporter: Sendable {
                 WHERE i.volunteer_id IS NOT NULL
                 ON CONFLICT (volunteer_id, skill_id) DO UPDATE SET expires_on = coalesce(EXCLUDED.expires_on, volunteer_skills.expires_on)
                 """)
-            return (inserted, updated, issues)
+            return (inserted, changed.count, issues, Self.actions(matched, changed: changed))
         }
     }
 
@@ -180,7 +217,8 @@ public struct PeopleImporter: Sendable {
                 """)
             issues += try await missingSex(table: "import_residents", idColumn: "resident_id", person: ("居民", "resident"), on: tx)
             try await compareCareNotes(community: community, on: tx)
-            let updated = try await tx.execute(
+            let matched = try await matchedLines(table: "import_residents", idColumn: "resident_id", on: tx)
+            let changed: [Int] = try await tx.query(
                 """
                 UPDATE residents r SET name = i.name, address = i.address, sex = coalesce(i.sex::sex, r.sex),
                     birth_year = coalesce(i.birth_year, r.birth_year), grid_id = coalesce(i.grid_id, r.grid_id),
@@ -195,7 +233,9 @@ public struct PeopleImporter: Sendable {
                     IS DISTINCT FROM (i.name, i.address, coalesce(i.phone, r.phone), coalesce(i.grid_id, r.grid_id),
                                       coalesce(i.needs_call, r.needs_call), coalesce(i.lives_alone, r.lives_alone),
                                       coalesce(i.care_notes, r.care_notes))
-                """)
+                RETURNING i.line
+                """
+            ).rows.map { try $0.decode("line") }
             let inserted = try await tx.execute(
                 """
                 INSERT INTO residents (community_id, external_id, name, sex, birth_year, grid_id, address, phone,
@@ -207,7 +247,7 @@ public struct PeopleImporter: Sendable {
                 """)
             // The notes were written as plain text inside this transaction: sealed before it commits.
             if let careNotes { try await CareNotesStore().sealPlaintext(with: careNotes, community: community, on: tx) }
-            return (inserted, updated, issues)
+            return (inserted, changed.count, issues, Self.actions(matched, changed: changed))
         }
     }
 

@@ -159,6 +159,15 @@ public struct ResidentStore: Sendable {
             """)
     }
 
+    /// Forgets that the resident prefers or declines the volunteer.
+    public func removePreference(resident: ID<Resident>, volunteer: ID<Volunteer>, on tx: Connection) async throws {
+        if try await tx.execute(
+            "DELETE FROM resident_volunteer_preferences WHERE resident_id = \(resident) AND volunteer_id = \(volunteer)") == 0
+        {
+            throw StorageError.notFound("preference of resident \(resident) for volunteer \(volunteer)")
+        }
+    }
+
     public func preferences(of resident: ID<Resident>, on tx: Connection) async throws -> [ResidentPreference] {
         try await tx.query(
             """

@@ -129,7 +129,7 @@ enum PageStyle {
         @media print{body{font-size:12pt}.sheet{max-width:none;margin:0;padding:0}.hint{display:none}\
         th{background:none}thead{display:table-header-group}tr{break-inside:avoid;page-break-inside:avoid}\
         td{height:2.2em}}
-        """ + desk + boardCSS + reportsCSS
+        """ + desk + boardCSS + reportsCSS + peopleCSS
 
     /// `sha256-…` of the stylesheet, as a CSP source.
     static let hash = "sha256-" + Data(SHA256.hash(data: Data(css.utf8))).base64EncodedString()

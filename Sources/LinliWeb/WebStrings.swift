@@ -42,9 +42,9 @@ public enum WebStrings {
         "welcome": ("您好，", "Welcome, "),
         "yourRoles": ("您的岗位", "Your roles"),
         "thisWeek": ("本周排班签到表", "This week's sign-in sheets"),
-        "pagesComing": (
-            "志愿者与居民名单的页面正在建设中；现在可通过接口（/openapi.yaml）和命令行使用。",
-            "The volunteer and resident lists are being built; until then use the API (/openapi.yaml) and the command line."
+        "adminElsewhere": (
+            "账号、社区和备份由管理员在命令行管理（linli --help）；接口说明见 /openapi.yaml。",
+            "Accounts, communities and backups are managed by administrators on the command line (linli --help); the API is described at /openapi.yaml."
         ),
         "enrolTitle": ("启用两步验证", "Set up your second factor"),
         "enrolIntro": (
