@@ -37,6 +37,8 @@ struct VolunteerPagesController: Sendable {
                 (.post, "/app/volunteers/{id}/skills/{skill}/remove", removeSkill),
                 (.post, "/app/volunteers/{id}/absences", addAbsence),
                 (.post, "/app/volunteers/{id}/absences/{absence}/remove", removeAbsence),
+                (.post, "/app/volunteers/{id}/deactivate", deactivate),
+                (.post, "/app/volunteers/{id}/reactivate", reactivate),
             ], to: router)
     }
 
@@ -130,12 +132,15 @@ struct VolunteerPagesController: Sendable {
         var skillErrors: [String: String] = [:]
         var absence: [String: String] = [:]
         var absenceErrors: [String: String] = [:]
+        var stopReason = ""
+        var stopError: String?
         var notice: String?
         var status: HTTPResponse.Status = .ok
     }
 
     static let notices: Set<String> = [
         "saved", "created", "availabilitySaved", "skillSaved", "skillRemoved", "absenceAdded", "absenceRemoved",
+        "deactivated", "reactivated",
     ]
 
     func show(_ request: Request, _ context: APIRequestContext) async throws -> Response {
@@ -189,6 +194,8 @@ struct VolunteerPagesController: Sendable {
         values.merge(skillValues(data, forms, language, today: LocalDate(Date(), in: page.zone))) { _, new in new }
         values.merge(AvailabilityGrid.values(data.availability, language)) { _, new in new }
         values.merge(absenceValues(data, forms, page)) { _, new in new }
+        values["stopReason"] = forms.stopReason
+        values["stopError"] = forms.stopError ?? ""
         return try shared.render(
             "people-volunteer", title: v.name, page, path: "/app/volunteers/\(id)", values, status: forms.status)
     }
@@ -376,6 +383,33 @@ struct VolunteerPagesController: Sendable {
             throw Problem.notFound(VolunteerScheduleController.noAbsence)
         }
         return StaffPage.seeOther("/app/volunteers/\(id)?\(page.query)&notice=absenceRemoved#absences")
+    }
+
+    // MARK: - Taking off and back onto the roster
+
+    /// Takes the volunteer off future scheduling (moved away, stopped volunteering), with a
+    /// reason; their history and hours stay. The next solve no longer places them.
+    func deactivate(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let page = try await open(request, .write)
+        let id = try volunteerID(context)
+        let form = try await page.form(request, maxBytes: maxBodyBytes)
+        let reason = (form["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 200 else {
+            let key = reason.isEmpty ? "stopReasonMissing" : "stopReasonLong"
+            var forms = Forms(stopReason: reason, stopError: WebStrings.people(key, page.language))
+            forms.status = .unprocessableContent
+            return try await volunteerPage(page, id, forms)
+        }
+        try await withVolunteer(page, id) { tx in try await volunteers.deactivate(id, reason: reason, on: tx) }
+        return StaffPage.seeOther("/app/volunteers/\(id)?\(page.query)&notice=deactivated#active")
+    }
+
+    func reactivate(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let page = try await open(request, .write)
+        let id = try volunteerID(context)
+        _ = try await page.form(request, maxBytes: maxBodyBytes)
+        try await withVolunteer(page, id) { tx in try await volunteers.reactivate(id, on: tx) }
+        return StaffPage.seeOther("/app/volunteers/\(id)?\(page.query)&notice=reactivated#active")
     }
 
     /// Runs `body` in the page's scope once the volunteer is found there (404 otherwise).

@@ -237,6 +237,33 @@ struct PeoplePagesTests {
         }
     }
 
+    @Test("taking a volunteer off the roster needs a reason (kept with the error), and they come back with one press")
+    func deactivateAndBack() async throws {
+        try await APITest.withAPI { signedIn, pool in
+            let coordinator = try await PageSession.signIn(signedIn, pool, role: .coordinator)
+            let v = try await Self.volunteer(pool)
+            let page = "/app/volunteers/\(v.id)"
+            #expect(String(buffer: try await coordinator.get(page).body).contains(#"id="deactivate""#))
+            let missing = try await coordinator.post(page + "/deactivate", [("reason", "  ")])
+            #expect(missing.status == .unprocessableContent)
+            #expect(String(buffer: missing.body).contains(#"id="stop-reason-error">请写明停用原因"#))
+            #expect(try await Self.volunteer(pool).isActive)
+            let stopped = try await coordinator.post(page + "/deactivate", [("reason", "搬离本社区")])
+            #expect(stopped.status == .seeOther)
+            #expect(try await Self.volunteer(pool).isActive == false)
+            let shown = String(buffer: try await coordinator.get(try #require(stopped.headers[.location])).body)
+            #expect(shown.contains("已停用，以后不再排班") && shown.contains(#"id="reactivate""#))
+            let list = String(buffer: try await coordinator.get("/app/volunteers").body)
+            #expect(list.contains(v.name) && list.contains("已停用"))
+            let back = try await coordinator.post(page + "/reactivate", [])
+            let activeAgain = try await Self.volunteer(pool).isActive
+            #expect(back.status == .seeOther && activeAgain)
+            let refused = try await coordinator.post(page + "/deactivate", [("reason", "x")], csrf: false)
+            let stillActive = try await Self.volunteer(pool).isActive
+            #expect(refused.status == .forbidden && stillActive)
+        }
+    }
+
     @Test("a resident's page: masked list, edit with errors kept, familiar volunteers added and removed")
     func residents() async throws {
         try await APITest.withAPI { signedIn, pool in
