@@ -325,6 +325,33 @@ struct Engine {
         return true
     }
 
+    /// Cover-directed change (K = 1): one person-day moves to a slot of that day that is short of people, or,
+    /// from a slot that has too many, to free. Most plain changes pick a slot nobody needs; this one only
+    /// proposes moves that fix cover where it is wrong.
+    private mutating func moveCoverChange() -> Bool {
+        if st.K != 1 || c.hasBookings { return moveChange() }
+        let p = pickPerson(), d = rng.int(st.D)
+        let ci = p * st.D + d
+        if st.pinnedCell[ci] { return false }
+        let cur = st.cells[ci]
+        let opts = c.eligByPD[ci]
+        let dropOK = cur >= 0 && st.count[Int(cur)] > c.slotReq[Int(cur)]
+        var n = dropOK ? 1 : 0
+        for o in opts where o != cur && st.count[Int(o)] < c.slotReq[Int(o)] { n += 1 }
+        if n == 0 { return false }
+        var pick = rng.int(n)
+        var s: Int32 = -1
+        if !(dropOK && pick == 0) {
+            if dropOK { pick -= 1 }
+            for o in opts where o != cur && st.count[Int(o)] < c.slotReq[Int(o)] {
+                if pick == 0 { s = o; break }
+                pick -= 1
+            }
+        }
+        begin(); set(p, d, 0, s); touchRange(p, d, d)
+        return true
+    }
+
     /// Targeted change: give an under-staffed slot to a random eligible person (replacing what they had that day).
     private mutating func moveFill() -> Bool {
         let s = rng.int(st.S)
@@ -626,12 +653,22 @@ struct Engine {
         let tail = tune["tail"] ?? 0.15, tTail = wScale * (tune["tTail"] ?? 0.003)
         let w = [
             tune["mChange"] ?? 25, tune["mFill"] ?? 10, tune["mSwap"] ?? 20, tune["mBlock"] ?? 20,
-            tune["mBlockChange"] ?? 10, tune["mFillDrop"] ?? 10, tune["mDoubleSwap"] ?? 5, tune["mDP"] ?? 0,
+            tune["mBlockChange"] ?? 10, tune["mFillDrop"] ?? 10, tune["mDoubleSwap"] ?? 5, tune["mCover"] ?? 30,
+            tune["mDP"] ?? 0,
         ]
-        var mix = [Int](repeating: 0, count: 7)
-        var acc = 0.0
-        let wsum = max(1e-9, w.reduce(0, +))
-        for i in 0..<7 { acc += w[i]; mix[i] = Int((acc / wsum * 10000).rounded()) }
+        // Cumulative move shares per 10 000. The cover-directed change only serves the soft score, so it
+        // joins the mix once a valid roster has been found (before that it would crowd out the repair).
+        func cumulative(_ w: [Double]) -> [Int] {
+            var mix = [Int](repeating: 0, count: w.count - 1)
+            var acc = 0.0
+            let wsum = max(1e-9, w.reduce(0, +))
+            for i in 0..<mix.count { acc += w[i]; mix[i] = Int((acc / wsum * 10000).rounded()) }
+            return mix
+        }
+        var noCover = w
+        noCover[7] = 0
+        let mixFeasible = cumulative(w), mixInfeasible = cumulative(noCover)
+        var mix = firstFeasible == nil ? mixInfeasible : mixFeasible
         let dpWindow = Int(tune["dpWindow"] ?? 14)
         let verifyEvery = Int(tune["verify"] ?? 0)
         // While infeasible, a share (per 10 000) of moves re-rosters a rule-breaking person's window by DP.
@@ -704,6 +741,8 @@ struct Engine {
                 moved = moveFillAndDrop()
             } else if r < mix[6] {
                 moved = moveDoubleSwap()
+            } else if r < mix[7] {
+                moved = moveCoverChange()
             } else {
                 moved = moveRowDP(window: dpWindow)
             }
@@ -723,7 +762,9 @@ struct Engine {
                 best = Score(hard: st.hard, soft: st.soft)
                 bestSnap = st.snapshot()
                 lastImprovement = iter
-                if best.hard == 0 && firstFeasible == nil { firstFeasible = elapsed(); hardWeight = baseHardWeight }
+                if best.hard == 0 && firstFeasible == nil {
+                    firstFeasible = elapsed(); hardWeight = baseHardWeight; mix = mixFeasible
+                }
                 if best.hard == 0, let t = options.targetSoft, best.soft <= t { break outer }
             }
         }
