@@ -91,6 +91,32 @@ struct PeoplePages: Sendable {
         ]
     }
 
+    /// What every person's form has (name, sex, year of birth), checked: the name's and year's
+    /// limits go into `validation`; `errors` gets the page's own words (required name, a year that
+    /// is not a number, no sex chosen), which stand over the validation's for the same field.
+    static func checkPerson(
+        _ fields: [String: String], _ validation: inout Validation, _ language: PageLanguage
+    ) -> (name: String?, sex: Sex?, birthYear: Int?, errors: [String: String]) {
+        var errors: [String: String] = [:]
+        let name = value(fields, "name")
+        validation.name("name", name ?? "")
+        if name == nil { errors["name"] = WebStrings.people("required", language) }
+        let year = value(fields, "birth_year")
+        let birthYear = year.flatMap { Int($0) }
+        validation.range("birth_year", birthYear, 1900...2100)
+        if year != nil && birthYear == nil { errors["birth_year"] = WebStrings.people("yearFormat", language) }
+        let sex = fields["sex"].flatMap(Sex.init(rawValue:))
+        if sex == nil { errors["sex"] = WebStrings.people("chooseSex", language) }
+        return (name, sex, birthYear, errors)
+    }
+
+    /// The grid choices of a person's form, the one in `fields["grid"]` selected.
+    static func gridOptions(_ grids: [Grid], _ fields: [String: String]) -> [[String: Any]] {
+        grids.map { grid in
+            ["optionID": grid.id.description, "optionLabel": grid.name, "optionSelected": fields["grid"] == grid.id.description]
+        }
+    }
+
     /// The trimmed value of a form field, nil when empty.
     static func value(_ fields: [String: String], _ key: String) -> String? {
         let text = (fields[key] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)

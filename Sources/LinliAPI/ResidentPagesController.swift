@@ -271,19 +271,14 @@ enum ResidentForm {
     static func check(_ fields: [String: String], _ language: PageLanguage) -> (input: Input?, errors: [String: String]) {
         func value(_ key: String) -> String? { PeoplePages.value(fields, key) }
         var validation = Validation()
-        validation.name("name", value("name") ?? "")
+        let person = PeoplePages.checkPerson(fields, &validation, language)
         validation.phone("phone", value("phone"), landline: true)
         validation.phone("family_phone", value("family_phone"), landline: true)
         validation.text("address", value("address"), max: 200)
         validation.text("family_name", value("family_name"), max: 50)
-        let birthYear = value("birth_year").flatMap { Int($0) }
-        validation.range("birth_year", birthYear, 1900...2100)
-        var errors = PeoplePages.errors(validation, language)
-        if value("birth_year") != nil && birthYear == nil { errors["birth_year"] = WebStrings.people("yearFormat", language) }
-        if value("name") == nil { errors["name"] = WebStrings.people("required", language) }
-        let sex = fields["sex"].flatMap(Sex.init(rawValue:))
-        if sex == nil { errors["sex"] = WebStrings.people("chooseSex", language) }
-        guard errors.isEmpty, let sex, let name = value("name") else { return (nil, errors) }
+        let errors = PeoplePages.errors(validation, language).merging(person.errors) { _, own in own }
+        guard errors.isEmpty, let sex = person.sex, let name = person.name else { return (nil, errors) }
+        let birthYear = person.birthYear
         return (
             Input(
                 name: name, sex: sex, birthYear: birthYear, phone: value("phone"), address: value("address"),
@@ -313,11 +308,8 @@ enum ResidentForm {
                 "family_phone", label: text("familyPhone"), value: fields["family_phone"], error: errors["family_phone"],
                 type: "tel", inputmode: "tel", maxlength: 20),
         ]
-        let gridOptions: [[String: Any]] = grids.map { grid in
-            ["optionID": grid.id.description, "optionLabel": grid.name, "optionSelected": fields["grid"] == grid.id.description]
-        }
         return [
-            "details": details, "gridOptions": gridOptions, "female": fields["sex"] == "female",
+            "details": details, "gridOptions": PeoplePages.gridOptions(grids, fields), "female": fields["sex"] == "female",
             "male": fields["sex"] == "male", "sexError": errors["sex"] ?? "", "needsCall": fields["needs_call"] != nil,
             "livesAlone": fields["lives_alone"] != nil, "version": fields["version"] ?? "",
         ]

@@ -636,9 +636,9 @@ struct BoardGroup {
             var group = groups[key] ?? BoardGroup(kind: entry.line.kind, grid: entry.line.grid ?? "", slotIDs: [], short: [])
             group.slotIDs.insert(slot)
             if !entry.line.isCancelled && entry.people < entry.line.headcountMin { group.short.append(slot) }
-            group.short.sort()
             groups[key] = group
         }
+        for key in groups.keys { groups[key]?.short.sort() }
         let order: [ServiceKind] = [.patrol, .homeVisit, .duty]
         return groups.values.sorted {
             ((order.firstIndex(of: $0.kind) ?? order.count), $0.grid) < ((order.firstIndex(of: $1.kind) ?? order.count), $1.grid)

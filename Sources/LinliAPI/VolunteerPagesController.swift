@@ -487,13 +487,10 @@ enum VolunteerForm {
     static func check(_ fields: [String: String], _ language: PageLanguage) -> (input: Input?, errors: [String: String]) {
         func value(_ key: String) -> String? { PeoplePages.value(fields, key) }
         var validation = Validation()
-        validation.name("name", value("name") ?? "")
+        let person = PeoplePages.checkPerson(fields, &validation, language)
         validation.phone("phone", value("phone"))
         validation.email("email", value("email"))
-        var errors: [String: String] = [:]
-        let birthYear = value("birth_year").flatMap { Int($0) }
-        if value("birth_year") != nil && birthYear == nil { errors["birth_year"] = WebStrings.people("yearFormat", language) }
-        validation.range("birth_year", birthYear, 1900...2100)
+        var errors = person.errors
         var numbers = VolunteerLimits()
         for limit in limitFields {
             guard let text = value(limit.field) else { continue }
@@ -508,13 +505,10 @@ enum VolunteerForm {
         let limits = VolunteerScheduleController.LimitsBody(numbers)
         limits.validate(into: &validation)
         errors.merge(PeoplePages.errors(validation, language)) { first, _ in first }
-        if value("name") == nil { errors["name"] = WebStrings.people("required", language) }
-        let sex = fields["sex"].flatMap(Sex.init(rawValue:))
-        if sex == nil { errors["sex"] = WebStrings.people("chooseSex", language) }
         let grid = value("grid").flatMap(ID<Grid>.init(uuidString:))
-        guard errors.isEmpty, let sex, let name = value("name") else { return (nil, errors) }
+        guard errors.isEmpty, let sex = person.sex, let name = person.name else { return (nil, errors) }
         let input = Input(
-            name: name, sex: sex, phone: value("phone"), email: value("email"), birthYear: birthYear, grid: grid,
+            name: name, sex: sex, phone: value("phone"), email: value("email"), birthYear: person.birthYear, grid: grid,
             groups: VolunteerGroup.allCases.filter { fields["group_\($0.rawValue)"] != nil },
             notify: fields["notify"].flatMap(NotifyChannel.init(rawValue:)) ?? .sms, limits: limits.limits)
         return (input, errors)
@@ -541,9 +535,6 @@ enum VolunteerForm {
                 limit.field, label: text(limit.label), value: fields[limit.field], error: errors[limit.field],
                 inputmode: "numeric", maxlength: 5)
         }
-        let gridOptions: [[String: Any]] = grids.map { grid in
-            ["optionID": grid.id.description, "optionLabel": grid.name, "optionSelected": fields["grid"] == grid.id.description]
-        }
         let groups: [[String: Any]] = VolunteerGroup.allCases.map { group in
             [
                 "groupField": "group_\(group.rawValue)", "groupLabel": text("group.\(group.rawValue)"),
@@ -557,7 +548,8 @@ enum VolunteerForm {
             ]
         }
         return [
-            "details": details, "limits": limits, "gridOptions": gridOptions, "groups": groups, "notifyOptions": notify,
+            "details": details, "limits": limits, "gridOptions": PeoplePages.gridOptions(grids, fields), "groups": groups,
+            "notifyOptions": notify,
             "female": fields["sex"] == "female", "male": fields["sex"] == "male", "sexError": errors["sex"] ?? "",
             "noEvening": fields["no_evening"] != nil, "noNight": fields["no_night"] != nil, "version": fields["version"] ?? "",
         ]
