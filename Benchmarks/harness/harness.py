@@ -216,6 +216,27 @@ def spaced_times(rng: random.Random, count: int, start: float, end: float, gap: 
     return [start + p + i * gap for i, p in enumerate(points)]
 
 
+
+def log_stopped(error):
+    """Says why a harness run stopped early, with a failed command's stderr."""
+    log(f"harness stopped: {error}")
+    if isinstance(error, subprocess.CalledProcessError) and error.stderr:
+        log(error.stderr if isinstance(error.stderr, str) else error.stderr.decode(errors="replace"))
+
+
+def stop_gateway(gateway):
+    """Kills the fake gateway's process if it was started and still runs."""
+    if gateway and gateway.poll() is None:
+        gateway.kill()
+
+
+def keep_or_remove(work, keep):
+    """Keeps the work folder (saying where) with --keep, else removes it."""
+    if keep:
+        log(f"kept {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Reminder crash harness (issue #5).")
     parser.add_argument("--profile", choices=sorted(PROFILES), default="short")
@@ -547,21 +568,15 @@ def main() -> int:
         print("passed: every must-be-0 number is 0")
         return 0
     except (KeyboardInterrupt, subprocess.CalledProcessError, RuntimeError) as error:
-        log(f"harness stopped: {error}")
-        if isinstance(error, subprocess.CalledProcessError) and error.stderr:
-            log(error.stderr if isinstance(error.stderr, str) else error.stderr.decode(errors="replace"))
+        log_stopped(error)
         return 1
     finally:
         stopping.set()
         for w in workers:
             w.kill()
-        if gateway and gateway.poll() is None:
-            gateway.kill()
+        stop_gateway(gateway)
         cluster.destroy()
-        if args.keep:
-            log(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        keep_or_remove(work, args.keep)
 
 
 if __name__ == "__main__":

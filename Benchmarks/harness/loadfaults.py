@@ -54,7 +54,6 @@ import http.client
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -64,7 +63,9 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Cluster, Worker, free_port, local_hhmm, log, message_key, percentile, seed_sql  # noqa: E402
+from harness import (  # noqa: E402
+    Cluster, Worker, free_port, keep_or_remove, local_hhmm, log, log_stopped, message_key, percentile, seed_sql,
+    stop_gateway)
 
 PROFILES = {
     # CI: under 4 minutes with a debug build, set-up included.
@@ -779,9 +780,7 @@ def main() -> int:
         say("passed: every must-be-0 number is 0")
         return 0
     except (KeyboardInterrupt, subprocess.CalledProcessError, RuntimeError) as error:
-        log(f"harness stopped: {error}")
-        if isinstance(error, subprocess.CalledProcessError) and error.stderr:
-            log(error.stderr if isinstance(error.stderr, str) else error.stderr.decode(errors="replace"))
+        log_stopped(error)
         return 1
     finally:
         stopping.set()
@@ -789,16 +788,12 @@ def main() -> int:
         for process in (worker, skewed, server):
             if process:
                 process.kill()
-        if gateway and gateway.poll() is None:
-            gateway.kill()
+        stop_gateway(gateway)
         if args.keep and os.environ.get("LINLI_LOADFAULTS_KEEP_DB") == "1":
             log(f"PostgreSQL left running on port {cluster.env['LINLI_PG_PORT']} (LINLI_PG_DIR={cluster.folder})")
         else:
             cluster.destroy()
-        if args.keep:
-            log(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        keep_or_remove(work, args.keep)
 
 
 if __name__ == "__main__":
