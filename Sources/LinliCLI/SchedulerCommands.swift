@@ -39,6 +39,7 @@ struct SolveCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many moves instead (repeatable results).") var iterations: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "Search threads (1 or 2 on this kind of machine).") var workers: Int = 1
+    @Option(help: "Short searches per thread before the best is searched on (1: one long search).") var restarts: Int = 1
     @Option(name: [.short, .customLong("output")], help: "Write the solution JSON here instead of standard output.")
     var output: String?
     @Option(help: "Language of explanations: zh or en.") var language: String = "zh"
@@ -46,6 +47,7 @@ struct SolveCommand: AsyncParsableCommand {
     func validate() throws {
         guard seconds > 0, seconds <= 3600 else { throw ValidationError("--seconds must be between 0 and 3600") }
         guard (1...16).contains(workers) else { throw ValidationError("--workers must be between 1 and 16") }
+        guard (1...64).contains(restarts) else { throw ValidationError("--restarts must be between 1 and 64") }
         guard Language(rawValue: language) != nil else { throw ValidationError("--language must be zh or en") }
     }
 
@@ -65,6 +67,7 @@ struct SolveCommand: AsyncParsableCommand {
             seed: seed, timeLimitSeconds: seconds, maxIterations: iterations, progress: printer.callback(),
             progressIntervalSeconds: 1)
         options.workers = workers
+        options.restarts = restarts
         let solution = try Solver.solve(problem, options: options)
         printer.finish()
         let report = ScheduleValidator.validate(problem: problem, assignments: solution.assignments)
@@ -103,11 +106,14 @@ extension BenchCommand {
         @Option(help: "Time limit in seconds.") var seconds: Double = 60
         @Option(help: "Random seed.") var seed: UInt64 = 1
         @Option(help: "Search threads.") var workers: Int = 2
+        @Option(help: "Short searches per thread before the best is searched on (1: one long search).")
+        var restarts: Int = 1
         @Option(help: "Write the roster as text: employee ID, then a shift ID or '-' per day.") var rosterOut: String?
 
         func validate() throws {
             guard seconds > 0, seconds <= 3600 else { throw ValidationError("--seconds must be between 0 and 3600") }
             guard (1...16).contains(workers) else { throw ValidationError("--workers must be between 1 and 16") }
+            guard (1...64).contains(restarts) else { throw ValidationError("--restarts must be between 1 and 64") }
         }
 
         func run() async throws {
@@ -119,6 +125,7 @@ extension BenchCommand {
             var options = SolverOptions(
                 seed: seed, timeLimitSeconds: seconds, progress: printer.callback(), progressIntervalSeconds: 5)
             options.workers = workers
+            options.restarts = restarts
             let solution = try Solver.solve(instance.toProblem(), options: options)
             printer.finish()
             let roster = instance.roster(from: solution.assignments)

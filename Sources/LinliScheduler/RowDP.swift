@@ -10,17 +10,43 @@ struct RowDP {
     var choice: [Int32] = []  // [layer * states + state] -> option index
     var optSlots: [[Int32]] = []
     var optCost: [[Int]] = []
+    /// Kinds that forbid the same successors share a class: the DP only needs to remember the class of the last
+    /// kind worked, which makes its state space several times smaller on instances with many shift types.
+    var kindClass: [Int] = []
+    var classKind: [Int] = []  // a representative kind of each class
     static let inf = Int.max / 4
+
+    init() {}
+
+    init(kinds nK: Int, succForbidden: [Bool]) {
+        var rows: [[Bool]: Int] = [:]
+        for k in 0..<nK {
+            let row = Array(succForbidden[(k * nK)..<((k + 1) * nK)])
+            if let cl = rows[row] {
+                kindClass.append(cl)
+            } else {
+                rows[row] = classKind.count; kindClass.append(classKind.count); classKind.append(k)
+            }
+        }
+    }
 }
 
 extension Engine {
     mutating func moveRowDP(window: Int, maxCells: Int = 1_500_000) -> Bool {
         if st.K != 1 || st.D < 2 || c.hasEdges { return false }  // the DP does not model horizon edges
         let p = pickPerson()
+        let L = min(st.D, window)
+        return rowDP(person: p, from: rng.int(st.D - L + 1), days: L, maxCells: maxCells)
+    }
+
+    /// Re-rosters person `p` over days `a ..< a + L` (see `RowDP`); false when nothing changed or the state space
+    /// is too large. The change is left open (`begin` … `touch`) for the caller to accept or undo.
+    mutating func rowDP(person p: Int, from a: Int, days L: Int, maxCells: Int) -> Bool {
+        if st.K != 1 || st.D < 2 || c.hasEdges { return false }
         let D = st.D
-        let L = min(D, window)
-        let a = rng.int(D - L + 1), b = a + L - 1
-        let nK = c.nK
+        let b = a + L - 1
+        if dp.kindClass.count != c.nK { dp = RowDP(kinds: c.nK, succForbidden: c.succForbidden) }
+        let nK = dp.classKind.count
         let G = c.lengthGCD
         let maxC = Int(c.maxConsec[p]), minC = Int(c.minConsec[p]), minOff = Int(c.minConsecOff[p])
         let limitedC = maxC < Int(CompiledProblem.big)
@@ -36,7 +62,11 @@ extension Engine {
             let working = prev >= 0
             while dd >= 0 && (st.cells[p * D + dd] >= 0) == working { len += 1; dd -= 1 }
             t0 = dd < 0 ? 1 : 0
-            if working { phase0 = (min(len, rCap) - 1) * nK + Int(c.slotKind[Int(prev)]) } else { phase0 = -min(len, oCap) }
+            if working {
+                phase0 = (min(len, rCap) - 1) * nK + dp.kindClass[Int(c.slotKind[Int(prev)])]
+            } else {
+                phase0 = -min(len, oCap)
+            }
         }
         // outside totals
         var outMin = 0
@@ -61,13 +91,24 @@ extension Engine {
         let states = phases * 2 * (Wb + 1) * (Ub + 1)
         if states > 200_000 || states * L > maxCells { return false }
 
+        // kinds the person has already used up outside the window are not offered
+        var kindLeft = [Int](repeating: 0, count: c.nK)
+        for k in 0..<c.nK { kindLeft[k] = Int(c.maxPerKind[p * c.nK + k]) }
+        for d in 0..<D where d < a || d > b {
+            let s = st.cells[p * D + d]
+            if s >= 0 { kindLeft[Int(c.slotKind[Int(s)])] -= 1 }
+        }
         // options and their marginal costs
         if dp.optSlots.count < L { dp.optSlots = Array(repeating: [], count: L); dp.optCost = Array(repeating: [], count: L) }
         for j in 0..<L {
             let d = a + j
             let ci = p * D + d
             var slots: [Int32]
-            if st.pinnedCell[ci] { slots = [st.cells[ci]] } else { slots = [-1] + c.eligByPD[ci] }
+            if st.pinnedCell[ci] {
+                slots = [st.cells[ci]]
+            } else {
+                slots = [-1] + c.eligByPD[ci].filter { kindLeft[Int(c.slotKind[Int($0)])] > 0 }
+            }
             var costs: [Int] = []
             costs.reserveCapacity(slots.count)
             let r0 = Int(c.reqStart[ci]), r1 = Int(c.reqStart[ci + 1])
@@ -132,13 +173,13 @@ extension Engine {
                     } else {
                         let si = Int(s), k2 = Int(c.slotKind[si])
                         if working {
-                            if c.succForbidden[k * nK + k2] { continue }
+                            if c.succForbidden[dp.classKind[k] * c.nK + k2] { continue }
                             var r2 = r + 1
                             if r2 > rCap { if limitedC { continue } else { r2 = rCap } }
-                            nph = (r2 - 1) * nK + k2; nt = t
+                            nph = (r2 - 1) * nK + dp.kindClass[k2]; nt = t
                         } else {
                             if t == 0 && o < minOff { continue }
-                            nph = k2; nt = 0
+                            nph = dp.kindClass[k2]; nt = 0
                         }
                         if wd == 5 || (wd == 6 && !working) { nw += 1; if nw > Wb { continue } }
                         nu += Int(c.slotLen[si]) / G

@@ -38,6 +38,11 @@ public struct SolverOptions: Sendable {
     public var shouldCancel: (@Sendable () -> Bool)?
     /// Independent parallel searches (portfolio); 1 = single-threaded. Each worker is deterministic for its seed.
     public var workers: Int = 1
+    /// Independent searches each worker runs one after another, each with an equal share of what remains of the
+    /// time limit (and of `maxIterations`), keeping the best. They help where a search ends in one of a few
+    /// basins by chance and more time does not get it out (Instance5 of the NRP benchmark ends 11 or 12 shifts
+    /// short, by seed, at 15 s as at 60 s); most problems want one long search (1, the default).
+    public var restarts: Int = 1
     /// Advanced search knobs (for experiments): `hardWeight`, `t0`, `t1`, `cycles`, `adaptive`.
     public var tuning: [String: Double] = [:]
     /// Stop once this many moves in a row found no better roster (nil = use the whole budget). Re-plans
@@ -133,17 +138,14 @@ public enum Solver {
         let workers = max(1, options.workers)
         let result: Engine.Result
         if workers == 1 {
-            var engine = Engine(c: compiled, options: options)
-            result = engine.run()
+            result = Engine.runRestarts(c: compiled, options: options, worker: 0, of: 1)
         } else {
             // Portfolio: independent searches with seeds seed, seed+1, …; the best wins (ties: lowest worker).
             let box = ResultBox(count: workers)
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 var o = options
-                o.seed = options.seed &+ UInt64(w)
                 if w != 0 { o.progress = nil }
-                var engine = Engine(c: compiled, options: o)
-                box.set(w, engine.run())
+                box.set(w, Engine.runRestarts(c: compiled, options: o, worker: w, of: workers))
             }
             let all = box.results()
             var bestI = 0
@@ -237,6 +239,8 @@ struct Engine {
     let st: SearchState
     var rng: Rng
     var dp = RowDP()
+    /// Person-days (p × D + d) that carry an on/off request, for the request-directed swap.
+    let requestCells: [Int32]
     // undo log
     private var logCells: [(Int, Int, Int, Int32)] = []
     private var logPersons: [(Int, Int, Int)] = []
@@ -246,10 +250,61 @@ struct Engine {
         self.c = c; self.options = options
         st = SearchState(c, windowedMinDays: Int(options.tuning["windowedMinDays"] ?? 42))
         rng = Rng(seed: options.seed)
+        var cells: [Int32] = []
+        if c.K == 1 {
+            for ci in 0..<(c.P * c.D) where c.reqStart[ci + 1] > c.reqStart[ci] { cells.append(Int32(ci)) }
+        }
+        requestCells = cells
         logCells.reserveCapacity(64); logPersons.reserveCapacity(4)
     }
 
     struct Result: Sendable { var pairs: [(Int, Int)]; var score: Score; var stats: SolveStats; var verifyMismatches = 0 }
+
+    /// Worker `w`'s searches (`SolverOptions.restarts` of them, one after another, with seeds
+    /// seed + w, seed + w + workers, …); the best wins (ties: the earlier). Progress reports the best so far
+    /// over all of them, in seconds since the first began.
+    static func runRestarts(c: CompiledProblem, options: SolverOptions, worker w: Int, of workers: Int) -> Result {
+        let runs = max(1, options.restarts)
+        let clock = ContinuousClock()
+        let start = clock.now
+        func elapsed() -> Double {
+            let d = clock.now - start
+            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
+        var best: Result?
+        var iterations = 0
+        var firstFeasible: Double?
+        for r in 0..<runs {
+            var o = options
+            o.seed = options.seed &+ UInt64(w) &+ UInt64(r * workers)
+            let offset = elapsed()
+            o.timeLimitSeconds = max(0, options.timeLimitSeconds - offset) / Double(runs - r)
+            if let m = options.maxIterations { o.maxIterations = max(1, m / runs) }
+            if runs > 1, let report = options.progress {
+                let before = best?.score
+                o.progress = { p in
+                    var q = p
+                    q.elapsedSeconds += offset
+                    if let b = before, b < p.best { q.best = b }
+                    report(q)
+                }
+            }
+            var engine = Engine(c: c, options: o)
+            let result = engine.run()
+            iterations += result.stats.iterations
+            if let f = result.stats.secondsToFirstFeasible, firstFeasible == nil { firstFeasible = f + offset }
+            if best.map({ result.score < $0.score }) ?? true { best = result }
+            if result.stats.cancelled { break }
+            if let t = options.targetSoft, result.score.hard == 0, result.score.soft <= t { break }
+            if r + 1 < runs, elapsed() >= options.timeLimitSeconds { break }
+        }
+        guard var out = best else { preconditionFailure("runRestarts makes at least one run") }
+        out.stats.seconds = elapsed()
+        out.stats.iterations = iterations
+        out.stats.secondsToFirstFeasible = firstFeasible
+        out.stats.seed = options.seed &+ UInt64(w)
+        return out
+    }
 
     /// Slots below their wanted headcount in a snapshot of the grid (for progress reports).
     func unfilledSlots(_ snap: [Int32]) -> Int {
@@ -350,6 +405,46 @@ struct Engine {
         }
         begin(); set(p, d, 0, s); touchRange(p, d, d)
         return true
+    }
+
+    /// Request-directed swap (K = 1): takes an on/off request that is not granted and swaps that day (sometimes with
+    /// a day or two around it, to keep runs whole) with someone whose entry that day would grant it. Cover stays as
+    /// it is; only the two people's rosters change.
+    private mutating func moveRequestSwap() -> Bool {
+        if st.K != 1 || requestCells.isEmpty { return false }
+        let ci = Int(requestCells[rng.int(requestCells.count)])
+        let p1 = ci / st.D, d = ci % st.D
+        if st.pinnedCell[ci] { return false }
+        let cur = st.cells[ci]
+        var r = Int(c.reqStart[ci])
+        let r1 = Int(c.reqStart[ci + 1])
+        var wantKind: Int32 = -1, wantsOn = false, found = false
+        while r < r1 {
+            let kind = c.reqData[r], on = c.reqData[r + 1] == 1
+            let match = cur >= 0 && (kind == -1 || c.slotKind[Int(cur)] == kind)
+            if on != match { wantKind = kind; wantsOn = on; found = true; break }
+            r += 3
+        }
+        if !found { return false }
+        // someone whose entry that day grants the request, starting from a random person
+        let start = rng.int(st.P)
+        var p2 = -1
+        for i in 0..<st.P {
+            let q = (start + i) % st.P
+            if q == p1 { continue }
+            let e = st.cells[q * st.D + d]
+            let grants =
+                wantsOn
+                ? e >= 0 && (wantKind == -1 || c.slotKind[Int(e)] == wantKind)
+                : e < 0 || (wantKind != -1 && c.slotKind[Int(e)] != wantKind)
+            if grants && st.isEligible(p1, e) && st.isEligible(q, cur) { p2 = q; break }
+        }
+        if p2 < 0 { return false }
+        var d0 = d, d1 = d + 1
+        if rng.int(2) == 0 {
+            d0 = max(0, d - rng.int(3)); d1 = min(st.D, d + 1 + rng.int(3))
+        }
+        return swapDays(p1, p2, d0, d1)
     }
 
     /// Targeted change: give an under-staffed slot to a random eligible person (replacing what they had that day).
@@ -654,7 +749,7 @@ struct Engine {
         let w = [
             tune["mChange"] ?? 25, tune["mFill"] ?? 10, tune["mSwap"] ?? 20, tune["mBlock"] ?? 20,
             tune["mBlockChange"] ?? 10, tune["mFillDrop"] ?? 10, tune["mDoubleSwap"] ?? 5, tune["mCover"] ?? 30,
-            tune["mDP"] ?? 0,
+            requestCells.isEmpty ? 0 : tune["mRequest"] ?? 100, tune["mDP"] ?? 0,
         ]
         // Cumulative move shares per 10 000. The cover-directed change only serves the soft score, so it
         // joins the mix once a valid roster has been found (before that it would crowd out the repair).
@@ -667,6 +762,7 @@ struct Engine {
         }
         var noCover = w
         noCover[7] = 0
+        noCover[8] = 0
         let mixFeasible = cumulative(w), mixInfeasible = cumulative(noCover)
         var mix = firstFeasible == nil ? mixInfeasible : mixFeasible
         let dpWindow = Int(tune["dpWindow"] ?? 14)
@@ -743,6 +839,8 @@ struct Engine {
                 moved = moveDoubleSwap()
             } else if r < mix[7] {
                 moved = moveCoverChange()
+            } else if r < mix[8] {
+                moved = moveRequestSwap()
             } else {
                 moved = moveRowDP(window: dpWindow)
             }

@@ -178,6 +178,38 @@ enum WeekGenerator {
         #expect(a.score == b.score)
     }
 
+    @Test(arguments: [UInt64(5), 13])
+    func restartsKeepEveryRuleAndRepeat(seed: UInt64) throws {
+        let problem = WeekGenerator.make(seed: seed)
+        var o = SolverOptions(seed: seed, timeLimitSeconds: 30, maxIterations: 20_000)
+        o.restarts = 3
+        let a = try Solver.solve(problem, options: o)
+        let b = try Solver.solve(problem, options: o)
+        #expect(a.assignments == b.assignments)
+        #expect(a.score == b.score)
+        let rep = ScheduleValidator.validate(problem: problem, assignments: a.assignments)
+        #expect(a.isValid && rep.isValid, "\(rep.violations.map(\.message))")
+        #expect(a.score.soft == rep.softTotal)
+        for pin in problem.pinned { #expect(a.assignments.contains(pin)) }
+        // The searches share the move budget (each checks it every 256 moves), and the best of them is returned.
+        #expect(a.stats.iterations <= 20_000 + 3 * 256)
+        var best: Score?
+        for run in 0..<3 {
+            let alone = try Solver.solve(
+                problem, options: SolverOptions(seed: seed + UInt64(run), timeLimitSeconds: 30, maxIterations: 20_000 / 3))
+            best = min(best ?? alone.score, alone.score)
+        }
+        #expect(a.score == best)
+    }
+
+    @Test func rowDPGroupsKindsThatForbidTheSameSuccessors() {
+        // a and b forbid nothing after them, c forbids a: the DP needs to tell only {a, b} from {c}.
+        let forbidden = [false, false, false, false, false, false, true, false, false]
+        let dp = RowDP(kinds: 3, succForbidden: forbidden)
+        #expect(dp.kindClass == [0, 0, 1])
+        #expect(dp.classKind == [0, 2])
+    }
+
     @Test func incrementalScoreMatchesValidatorOnRandomRosters() throws {
         // Random (mostly infeasible) rosters: the search state's soft total equals the validator's.
         for seed in UInt64(1)...8 {
