@@ -39,7 +39,8 @@ struct SolveCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many moves instead (repeatable results).") var iterations: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "Search threads (1 or 2 on this kind of machine).") var workers: Int = 1
-    @Option(help: "Short searches per thread before the best is searched on (1: one long search).") var restarts: Int = 1
+    @Option(help: "Searches per thread, one after another, sharing the time; the best is kept (1: one long search).")
+    var restarts: Int = 1
     @Option(name: [.short, .customLong("output")], help: "Write the solution JSON here instead of standard output.")
     var output: String?
     @Option(help: "Language of explanations: zh or en.") var language: String = "zh"
@@ -106,7 +107,7 @@ extension BenchCommand {
         @Option(help: "Time limit in seconds.") var seconds: Double = 60
         @Option(help: "Random seed.") var seed: UInt64 = 1
         @Option(help: "Search threads.") var workers: Int = 2
-        @Option(help: "Short searches per thread before the best is searched on (1: one long search).")
+        @Option(help: "Searches per thread, one after another, sharing the time; the best is kept (1: one long search).")
         var restarts: Int = 1
         @Option(help: "Write the roster as text: employee ID, then a shift ID or '-' per day.") var rosterOut: String?
 

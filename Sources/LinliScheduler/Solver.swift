@@ -416,13 +416,16 @@ struct Engine {
         let p1 = ci / st.D, d = ci % st.D
         if st.pinnedCell[ci] { return false }
         let cur = st.cells[ci]
+        /// Whether entry `e` (a slot or -1) grants a request for `kind` (-1: any) on or off.
+        func grants(_ e: Int32, kind: Int32, on: Bool) -> Bool {
+            (e >= 0 && (kind == -1 || c.slotKind[Int(e)] == kind)) == on
+        }
         var r = Int(c.reqStart[ci])
         let r1 = Int(c.reqStart[ci + 1])
         var wantKind: Int32 = -1, wantsOn = false, found = false
         while r < r1 {
             let kind = c.reqData[r], on = c.reqData[r + 1] == 1
-            let match = cur >= 0 && (kind == -1 || c.slotKind[Int(cur)] == kind)
-            if on != match { wantKind = kind; wantsOn = on; found = true; break }
+            if !grants(cur, kind: kind, on: on) { wantKind = kind; wantsOn = on; found = true; break }
             r += 3
         }
         if !found { return false }
@@ -433,11 +436,7 @@ struct Engine {
             let q = (start + i) % st.P
             if q == p1 { continue }
             let e = st.cells[q * st.D + d]
-            let grants =
-                wantsOn
-                ? e >= 0 && (wantKind == -1 || c.slotKind[Int(e)] == wantKind)
-                : e < 0 || (wantKind != -1 && c.slotKind[Int(e)] != wantKind)
-            if grants && st.isEligible(p1, e) && st.isEligible(q, cur) { p2 = q; break }
+            if grants(e, kind: wantKind, on: wantsOn) && st.isEligible(p1, e) && st.isEligible(q, cur) { p2 = q; break }
         }
         if p2 < 0 { return false }
         var d0 = d, d1 = d + 1
