@@ -239,6 +239,8 @@ struct Engine {
     let st: SearchState
     var rng: Rng
     var dp = RowDP()
+    var dayFlowScratch = DayFlow()
+    let dayFlowOK: Bool
     /// Person-days (p × D + d) that carry an on/off request, for the request-directed swap.
     let requestCells: [Int32]
     // undo log
@@ -255,6 +257,7 @@ struct Engine {
             for ci in 0..<(c.P * c.D) where c.reqStart[ci + 1] > c.reqStart[ci] { cells.append(Int32(ci)) }
         }
         requestCells = cells
+        dayFlowOK = Engine.dayFlowApplies(c)
         logCells.reserveCapacity(64); logPersons.reserveCapacity(4)
     }
 
@@ -792,6 +795,19 @@ struct Engine {
         let mixLate = cumulative(w), mixFeasible = cumulative(noRequest), mixInfeasible = cumulative(noCover)
         var mix = firstFeasible == nil ? mixInfeasible : mixFeasible
         let dpWindow = Int(tune["dpWindow"] ?? 14)
+        // Every so many moves, one day is re-dealt among everyone by min-cost flow (see `DayFlow`): every 2,000
+        // moves, or less often where a re-deal costs more (it scores every entry anyone may take that day over
+        // their whole row), so that it takes at most about a third of the search's time.
+        var dayFlowEvery = 0
+        if dayFlowOK && st.D > 0 {
+            var entries = st.P * st.D
+            for o in c.eligByPD { entries += o.count }
+            // each entry is scored over the whole row; other moves score a window of long rows
+            let perEntry = Double(max(28, st.D)) / 28
+            let byCost = Int(Double(entries / st.D) * perEntry * (tune["dayFlowRatio"] ?? 1.7))
+            dayFlowEvery = Int(tune["dayFlowEvery"] ?? Double(max(2_000, byCost)))
+        }
+        let dayFlowShort = Int(tune["dayFlowShort"] ?? 50)
         let verifyEvery = Int(tune["verify"] ?? 0)
         // While infeasible, a share (per 10 000) of moves re-rosters a rule-breaking person's window by DP.
         // Repair: when no valid roster has been found by 30 % of the budget and only a few hard units remain,
@@ -848,7 +864,12 @@ struct Engine {
             let before = st.hard * hardWeight + st.soft
             let r = rng.int(10000)
             let moved: Bool
-            if repairOn && st.hard > 0 && st.hard <= 10 && r < dpWhenInfeasible {
+            if dayFlowEvery > 0 && iter % dayFlowEvery == 0 {
+                moved = dayFlow(day: dayFlowDay(shortShare: dayFlowShort), hardWeight: hardWeight)
+                if moved && verifyEvery > 0 && st.hard * hardWeight + st.soft - before != dayFlowScratch.predicted {
+                    mismatches += 1
+                }
+            } else if repairOn && st.hard > 0 && st.hard <= 10 && r < dpWhenInfeasible {
                 moved = moveRowDP(window: repairWindow, maxCells: 12_000_000)
             } else if r < mix[0] {
                 moved = moveChange()
