@@ -94,12 +94,17 @@ struct WorkerRoleTests {
             try await DemoData.load(pool: admin, migrationsDirectory: TestDatabase.migrationsDirectory)
             let community: ID<Community> = try await admin.query("SELECT id FROM communities WHERE code = 'demo'")
                 .rows[0].decode("id")
-            // Plan the published demo rosters' reminders as `linli demo load` does, then make
-            // every one due now, outside quiet hours whatever the time of day.
+            // Plan the published demo rosters' reminders as `linli demo load` does, and publish next week's draft
+            // (this week may have no shift left, on a Sunday evening), then make every reminder due now, outside
+            // quiet hours whatever the time of day.
+            let nextWeek = LocalDate(Date(), in: .shanghai).weekStart.adding(days: 7)
             try await Store(pool: admin).transaction(.administrator()) { tx in
                 for roster in try await RosterStore().publishedRosters(communityCode: "demo", on: tx) {
                     try await ReminderPlanner().planRoster(roster, on: tx)
                 }
+                let draft = try #require(
+                    try await RosterStore().versions(community: community, week: nextWeek, on: tx).first { $0.state == .draft })
+                try await ReminderPlanner().publish(draft.id, on: tx)
             }
             try await admin.execute(
                 """
@@ -117,7 +122,7 @@ struct WorkerRoleTests {
             ).rows[0].decode("n", as: Int.self)
             #expect(homeVisit > 0, "the demo's reminders include a home visit, whose resident the worker reads")
             let app = Self.pool(configuration, role: "linli_app")
-            let week = LocalDate(Date(), in: .shanghai).weekStart.adding(days: 7)
+            let week = nextWeek
             let run = try await Store(pool: app).transaction(.community(community)) { tx in
                 try await RosterSolving.enqueueSolve(community: community, week: week, seconds: 1, on: tx)
             }
