@@ -15,6 +15,8 @@ struct RowDP {
     var kindClass: [Int] = []
     var classKind: [Int] = []  // a representative kind of each class
     static let inf = Int.max / 4
+    /// DP cells visited so far (states × days), the measure of the time the DP moves take.
+    var work = 0
 
     init() {}
 
@@ -39,9 +41,12 @@ extension Engine {
         return rowDP(person: p, from: rng.int(st.D - L + 1), days: L, maxCells: maxCells)
     }
 
-    /// Re-rosters person `p` over days `a ..< a + L` (see `RowDP`); false when nothing changed or the state space
-    /// is too large. The change is left open (`begin` … `touch`) for the caller to accept or undo.
-    mutating func rowDP(person p: Int, from a: Int, days L: Int, maxCells: Int) -> Bool {
+    /// Re-rosters person `p` over days `a ..< a + L` (see `RowDP`), with `force.day` on `force.slot` if given; false
+    /// when nothing changed or the state space is too large. The change is left open (`begin` … `touch`) for the
+    /// caller to accept or undo; with `open: false` it joins a change the caller has already begun.
+    mutating func rowDP(
+        person p: Int, from a: Int, days L: Int, maxCells: Int, force: (day: Int, slot: Int32)? = nil, open: Bool = true
+    ) -> Bool {
         if st.K != 1 || st.D < 2 || c.hasEdges { return false }
         let D = st.D
         let b = a + L - 1
@@ -90,6 +95,7 @@ extension Engine {
         let phases = rCap * nK + oCap
         let states = phases * 2 * (Wb + 1) * (Ub + 1)
         if states > 200_000 || states * L > maxCells { return false }
+        dp.work += states * L
 
         // kinds the person has already used up outside the window are not offered
         var kindLeft = [Int](repeating: 0, count: c.nK)
@@ -106,6 +112,8 @@ extension Engine {
             var slots: [Int32]
             if st.pinnedCell[ci] {
                 slots = [st.cells[ci]]
+            } else if let f = force, f.day == d {
+                slots = [f.slot]
             } else {
                 slots = [-1] + c.eligByPD[ci].filter { kindLeft[Int(c.slotKind[Int($0)])] > 0 }
             }
@@ -223,9 +231,52 @@ extension Engine {
         var differs = false
         for j in 0..<L where st.cells[p * D + a + j] != row[j] { differs = true; break }
         if !differs { return false }
-        begin()
+        if open { begin() }
         for j in 0..<L where st.cells[p * D + a + j] != row[j] { set(p, a + j, 0, row[j]) }
         touch(p)
         return true
+    }
+}
+
+extension Engine {
+    /// Ejection chain (K = 1): a person takes a slot that is short of people and has their row around it
+    /// re-rostered by the DP with that day fixed (dropping, say, an over-staffed shift or one they no longer
+    /// have the minutes for); each slot that their new row leaves short is then given the same way to someone
+    /// else, up to `depth` people. People here often sit at their minute limits, so covering a gap means
+    /// moving shifts between several people's rows at once; the annealing judges the whole chain as one move.
+    mutating func moveChainDP(window: Int, depth: Int) -> Bool {
+        if st.K != 1 || st.D < 2 || c.hasEdges || c.hasBookings { return false }
+        var short: [Int] = []
+        for s in 0..<st.S where st.count[s] < c.slotReq[s] && !c.eligPeople[s].isEmpty { short.append(s) }
+        if short.isEmpty { return false }
+        var target = short[rng.int(short.count)]
+        var begun = false
+        var used: [Int] = []
+        for _ in 0..<depth {
+            let el = c.eligPeople[target]
+            let d = Int(c.slotDay[target])
+            var p = -1
+            for _ in 0..<8 {
+                let q = Int(el[rng.int(el.count)])
+                let ci = q * st.D + d
+                if !used.contains(q) && !st.pinnedCell[ci] && st.cells[ci] != Int32(target) { p = q; break }
+            }
+            if p < 0 { break }
+            let L = min(st.D, window)
+            let a = max(0, min(st.D - L, d - L / 2 + rng.int(3) - 1))
+            let before = Array(UnsafeBufferPointer(start: st.cells + p * st.D, count: st.D))
+            if !rowDP(person: p, from: a, days: L, maxCells: 1_500_000, force: (d, Int32(target)), open: !begun) { break }
+            begun = true
+            used.append(p)
+            // a slot the new row gave up that is now short: the next link
+            var next: [Int] = []
+            for e in a..<(a + L) where before[e] >= 0 && st.cells[p * st.D + e] != before[e] {
+                let t = Int(before[e])
+                if st.count[t] < c.slotReq[t] && !c.eligPeople[t].isEmpty { next.append(t) }
+            }
+            if next.isEmpty { break }
+            target = next[rng.int(next.count)]
+        }
+        return begun
     }
 }

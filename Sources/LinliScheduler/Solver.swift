@@ -808,6 +808,9 @@ struct Engine {
             dayFlowEvery = Int(tune["dayFlowEvery"] ?? Double(max(2_000, byCost)))
         }
         let dayFlowShort = Int(tune["dayFlowShort"] ?? 50)
+        let chainEvery = Int(tune["chainEvery"] ?? 200), chainWindow = Int(tune["chainWindow"] ?? 14)
+        let chainWork = Int(tune["chainWork"] ?? 60)
+        let chainDepth = Int(tune["chainDepth"] ?? 3)
         let verifyEvery = Int(tune["verify"] ?? 0)
         // While infeasible, a share (per 10 000) of moves re-rosters a rule-breaking person's window by DP.
         // Repair: when no valid roster has been found by 30 % of the budget and only a few hard units remain,
@@ -869,6 +872,8 @@ struct Engine {
                 if moved && verifyEvery > 0 && st.hard * hardWeight + st.soft - before != dayFlowScratch.predicted {
                     mismatches += 1
                 }
+            } else if chainEvery > 0 && iter % chainEvery == 1 && firstFeasible != nil && dp.work <= chainWork * iter {
+                moved = moveChainDP(window: chainWindow, depth: chainDepth)
             } else if repairOn && st.hard > 0 && st.hard <= 10 && r < dpWhenInfeasible {
                 moved = moveRowDP(window: repairWindow, maxCells: 12_000_000)
             } else if r < mix[0] {
