@@ -29,6 +29,12 @@ struct DayFlow {
     /// Re-deals tried and re-deals that changed the day (for tests and tuning).
     var calls = 0, changes = 0
     static let inf = Int.max / 4
+
+    /// Sets `a` to `count` copies of `value`, keeping its storage (the scratch arrays are reused every re-deal).
+    static func fill(_ a: inout [Int], _ value: Int, count: Int) {
+        a.removeAll(keepingCapacity: true)
+        a.append(contentsOf: repeatElement(value, count: count))
+    }
 }
 
 extension Engine {
@@ -60,9 +66,10 @@ extension Engine {
         let cover = n - 1
         let inf = DayFlow.inf
         var f = dayFlowScratch
-        f.delta = [Int](repeating: inf, count: P * n)
-        f.node = [Int](repeating: -1, count: P)
-        f.count = [Int](repeating: 0, count: n)
+        dayFlowScratch = DayFlow()  // f alone holds the scratch arrays, so they are reused, not copied
+        DayFlow.fill(&f.delta, inf, count: P * n)
+        DayFlow.fill(&f.node, -1, count: P)
+        DayFlow.fill(&f.count, 0, count: n)
         func nodeOf(_ s: Int32) -> Int {
             if s < 0 { return 0 }
             for (i, t) in daySlots.enumerated() where t == s { return i + 1 }
@@ -104,8 +111,8 @@ extension Engine {
         var rounds = 0
         while rounds < P {
             rounds += 1
-            f.weight = [Int](repeating: inf, count: n * n)
-            f.mover = [Int](repeating: -1, count: n * n)
+            DayFlow.fill(&f.weight, inf, count: n * n)
+            DayFlow.fill(&f.mover, -1, count: n * n)
             for p in 0..<P {
                 let a = f.node[p]
                 if a < 0 { continue }
@@ -124,8 +131,8 @@ extension Engine {
             f.weight[cover] = 0  // off → cover: one more day off costs nothing in itself
             f.weight[cover * n] = 0
             // Bellman-Ford from a virtual source joined to every node at 0
-            f.dist = [Int](repeating: 0, count: n)
-            f.parent = [Int](repeating: -1, count: n)
+            DayFlow.fill(&f.dist, 0, count: n)
+            DayFlow.fill(&f.parent, -1, count: n)
             var last = -1
             for _ in 0..<n {
                 last = -1

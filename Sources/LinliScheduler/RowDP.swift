@@ -244,8 +244,12 @@ extension Engine {
     /// have the minutes for); each slot that their new row leaves short is then given the same way to someone
     /// else, up to `depth` people. People here often sit at their minute limits, so covering a gap means
     /// moving shifts between several people's rows at once; the annealing judges the whole chain as one move.
+    /// Whether the ejection chain applies to this problem: the row DP's case (one entry per person-day, no
+    /// horizon edges) without bookings.
+    static func chainApplies(_ c: CompiledProblem) -> Bool { c.K == 1 && c.D >= 2 && !c.hasEdges && !c.hasBookings }
+
     mutating func moveChainDP(window: Int, depth: Int) -> Bool {
-        if st.K != 1 || st.D < 2 || c.hasEdges || c.hasBookings { return false }
+        if !Engine.chainApplies(c) { return false }
         var short: [Int] = []
         for s in 0..<st.S where st.count[s] < c.slotReq[s] && !c.eligPeople[s].isEmpty { short.append(s) }
         if short.isEmpty { return false }

@@ -808,8 +808,7 @@ struct Engine {
             dayFlowEvery = Int(tune["dayFlowEvery"] ?? Double(max(2_000, byCost)))
         }
         let dayFlowShort = Int(tune["dayFlowShort"] ?? 50)
-        let chainApplies = st.K == 1 && st.D >= 2 && !c.hasEdges && !c.hasBookings
-        let chainEvery = chainApplies ? Int(tune["chainEvery"] ?? 200) : 0, chainWindow = Int(tune["chainWindow"] ?? 14)
+        let chainEvery = Engine.chainApplies(c) ? Int(tune["chainEvery"] ?? 200) : 0, chainWindow = Int(tune["chainWindow"] ?? 14)
         let chainWork = Int(tune["chainWork"] ?? 60)
         let chainDepth = Int(tune["chainDepth"] ?? 3)
         let verifyEvery = Int(tune["verify"] ?? 0)
