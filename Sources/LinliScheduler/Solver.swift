@@ -379,8 +379,30 @@ struct Engine {
         let s: Int32 = r == opts.count ? -1 : opts[r]
         if s == st.cells[ci] { return false }
         if s >= 0 && st.K > 1 { for kk in 0..<st.K where st.cells[(p * st.D + d) * st.K + kk] == s { return false } }
+        let left = st.cells[ci]
         begin(); set(p, d, k, s); touchRange(p, d, d)
+        if left >= 0 && (c.slotNeverAlone[Int(left)] || c.slotNeedsLeader[Int(left)]) && rng.int(2) == 0 {
+            emptyIfBroken(Int(left), day: d)
+        }
         return true
+    }
+
+    /// Leaving a patrol can leave it breaking its own rule: one person alone on a never-alone slot, or no
+    /// leader on a slot that needs one. Replacing the one who left is the other way out, but where nobody
+    /// else may take it, only emptying the slot makes the roster valid, and one person at a time never gets
+    /// there: the first step keeps the hard unit and adds the cover penalty, so the search refuses it. (A
+    /// volunteer on two such patrols in a day that allows one stayed so for a whole solve.) So the rest of
+    /// the slot leaves with them, the mirror of `moveFill` staffing an empty never-alone slot with two.
+    private mutating func emptyIfBroken(_ s: Int, day d: Int) {
+        let n = st.count[s]
+        let broken = (c.slotNeverAlone[s] && n == 1) || (c.slotNeedsLeader[s] && n > 0 && st.leaders[s] == 0)
+        if !broken { return }
+        for q32 in c.eligPeople[s] {
+            let q = Int(q32), b = (q * st.D + d) * st.K
+            for kk in 0..<st.K where st.cells[b + kk] == Int32(s) && !st.pinnedCell[b + kk] {
+                set(q, d, kk, -1); touchRange(q, d, d)
+            }
+        }
     }
 
     /// Cover-directed change (K = 1): one person-day moves to a slot of that day that is short of people, or,
@@ -703,7 +725,8 @@ struct Engine {
 
     /// Opens an empty slot with a rule on its group (never alone / needs a leader): picks the cheapest leader (if
     /// needed) and the cheapest others, judging each without the slot's own group rule, and keeps the group only if
-    /// the roster gets better.
+    /// the roster gets better without breaking a rule. (A pair's cover can equal one hard unit's weight, so a pair
+    /// with one member over a limit could otherwise be kept for a small preference.)
     private mutating func constructGroup(_ s: Int, hardWeight: Int) {
         let d = Int(c.slotDay[s])
         var cands: [(cost: Int, p: Int, k: Int)] = []
@@ -729,7 +752,7 @@ struct Engine {
         let before = st.hard * hardWeight + st.soft
         begin()
         for (p, k) in pick { set(p, d, k, Int32(s)); touch(p) }
-        if st.hard * hardWeight + st.soft >= before { undo() }
+        if st.hard > savedHard || st.hard * hardWeight + st.soft >= before { undo() }
     }
 
     // MARK: search

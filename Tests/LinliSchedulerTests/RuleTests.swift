@@ -271,3 +271,62 @@ func staffed(_ s: Solution, _ slot: SlotID) -> Int { s.assignments.filter { $0.s
         #expect(diff.removed.count - (counts[gone] ?? 0) <= first.assignments.count / 4, "\(diff)")
     }
 }
+
+/// A volunteer who may work once a day on both of Monday's patrols, each with a partner only that
+/// patrol can have: taking them out of either leaves the partner alone, so the only valid rosters
+/// leave one patrol empty. Seen in a community week, where the roster stayed broken for a whole solve.
+@Suite struct PatrolRepairTests {
+    static func twoPatrols(partnerWants: Bool) -> SchedulingProblem {
+        let morning = MinuteRange(start: at(0, 7), end: at(0, 11)), evening = MinuteRange(start: at(0, 18), end: at(0, 22))
+        var problem = tiny(
+            people: [
+                Person(id: "a", name: "A", limits: PersonLimits(maxShiftsPerDay: 1)),
+                Person(id: "b", name: "B", skills: [SkillGrant(skill: "nurse")], availability: [morning]),
+                Person(id: "c", name: "C", availability: [evening]),
+            ],
+            slots: [
+                Slot(id: "am", kind: "am", range: MinuteRange(start: at(0, 8), end: at(0, 10)), required: 2, neverAlone: true),
+                Slot(id: "pm", kind: "pm", range: MinuteRange(start: at(0, 19), end: at(0, 21)), required: 2, neverAlone: true),
+                // B's second slot of the day: the solver then keeps room for two entries a day.
+                Slot(
+                    id: "bath", kind: "bath", range: MinuteRange(start: at(0, 10), end: at(0, 11)), requiredSkills: ["nurse"]),
+            ])
+        // C would like the evening patrol: a pair whose cover gain equals one hard unit tips over.
+        if partnerWants { problem.requests = [ShiftRequest(person: "c", day: 0, kind: "pm", wantsOn: true, weight: 5)] }
+        return problem
+    }
+
+    static func expectOnePatrolWalked(_ problem: SchedulingProblem, _ assignments: [Assignment], _ score: Score) {
+        let report = ScheduleValidator.validate(problem: problem, assignments: assignments)
+        #expect(report.isValid, "\(report.violations)")
+        #expect(score.hard == 0)
+        let patrols = assignments.filter { $0.slot != "bath" }
+        #expect(Set(patrols.map(\.slot)).count == 1 && patrols.count == 2, "\(assignments)")
+    }
+
+    /// The search, started from the broken roster, takes the whole of one patrol out in one move.
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5])
+    func theSearchUntanglesIt(seed: UInt64) throws {
+        let problem = Self.twoPatrols(partnerWants: false)
+        let c = try CompiledProblem(problem)
+        try #require(c.K >= 2)
+        var cells = [Int32](repeating: -1, count: c.P * c.D * c.K)
+        func put(_ p: Int, _ k: Int, _ s: Int) { cells[(p * c.D + 0) * c.K + k] = Int32(s) }
+        put(0, 0, 0); put(0, 1, 1); put(1, 0, 0); put(1, 1, 2); put(2, 0, 1)
+        var engine = Engine(c: c, options: SolverOptions(seed: seed, timeLimitSeconds: 30, maxIterations: 20_000))
+        engine.st.restore(cells)
+        #expect(engine.st.hard == 1)
+        let result = engine.run()
+        let assignments = result.pairs.map { Assignment(person: problem.people[$0.0].id, slot: problem.slots[$0.1].id) }
+        Self.expectOnePatrolWalked(problem, assignments, result.score)
+    }
+
+    /// The first roster, before any search, does not staff a patrol by breaking a rule.
+    @Test func theFirstRosterBreaksNoRule() throws {
+        let problem = Self.twoPatrols(partnerWants: true)
+        let first = try Solver.solve(problem, options: SolverOptions(seed: 1, timeLimitSeconds: 30, maxIterations: 0))
+        Self.expectOnePatrolWalked(problem, first.assignments, first.score)
+        let searched = try Solver.solve(problem, options: SolverOptions(seed: 1, timeLimitSeconds: 30, maxIterations: 20_000))
+        Self.expectOnePatrolWalked(problem, searched.assignments, searched.score)
+    }
+}
