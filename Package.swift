@@ -341,7 +341,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LinliCLITests",
-            dependencies: ["LinliAccounts", "LinliTestSupport", "LinliStorage", "LinliDomain", "LinliExport", "LinliImport"],
+            dependencies: [
+                "LinliAccounts", "LinliTestSupport", "LinliStorage", "LinliDomain", "LinliExport", "LinliImport",
+                "LinliScheduler",
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -17,7 +17,7 @@ struct RosterCommand: AsyncParsableCommand {
             Example:
               linli roster solve --community demo --week 2026-W48 --seconds 10
             """,
-        subcommands: [Solve.self, List.self, Explain.self, Diff.self, Publish.self])
+        subcommands: [Solve.self, List.self, Explain.self, Diff.self, Publish.self, Problem.self])
 
     /// The community and week every roster command names.
     struct Target: ParsableArguments {
@@ -182,6 +182,60 @@ struct RosterCommand: AsyncParsableCommand {
                         )
                     }
                     print("run \(finished.id)")
+                }
+            }
+        }
+    }
+
+    // MARK: - problem
+
+    /// `linli roster problem`: the week exactly as a solve would see it, for `linli solve` offline
+    /// or for a support question.
+    struct Problem: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a week as the scheduler sees it: the problem JSON that linli solve reads.",
+            discussion: """
+                Loads the week as linli roster solve would (volunteers with their limits and absences,
+                slots, pins of the newest version, the published version as the stability reference,
+                the weeks around it) and writes it in the scheduler's JSON format (docs/scheduler.md).
+                Pins a solve would leave out are listed on standard error with the reason. The file
+                holds volunteers' names: keep it as you keep the roster.
+                Examples:
+                  linli roster problem --community demo --week 2026-W48 -o week.json
+                  linli solve week.json --seconds 10 --seed 3
+                """)
+        @OptionGroup var target: Target
+        @Option(help: "Whose pins: newest (as a solve), published, or none.") var pins: String = "newest"
+        @Option(help: "Language of service and skill names: zh or en.") var lang: String = "zh"
+        @Option(name: [.short, .customLong("output")], help: "Write the JSON here instead of standard output.")
+        var output: String?
+
+        func validate() throws {
+            guard ["newest", "published", "none"].contains(pins) else {
+                throw ValidationError("--pins must be newest, published or none")
+            }
+            guard ["zh", "en"].contains(lang) else { throw ValidationError("--lang must be zh or en") }
+        }
+
+        func run() async throws {
+            try await RosterCommand.reporting {
+                let week = try await RosterCommand.withCommunity(target) { _, store, community, week in
+                    try await store.transaction(.community(community.id)) { tx in
+                        let source: WeekProblemLoader.PinSource =
+                            pins == "published" ? .published : pins == "none" ? .none : .newest
+                        return try await WeekProblemLoader().load(community: community.id, week: week, pins: source, on: tx)
+                    }
+                }
+                for pin in week.droppedPins {
+                    FileHandle.standardError.write(
+                        Data("left out: pin of volunteer \(pin.volunteerID) on slot \(pin.slotID): \(pin.reason)\n".utf8))
+                }
+                let json = try week.problem(in: lang == "en" ? .en : .zh).encodeJSON()
+                if let output {
+                    try json.write(to: URL(fileURLWithPath: output))
+                } else {
+                    FileHandle.standardOutput.write(json)
+                    FileHandle.standardOutput.write(Data("\n".utf8))
                 }
             }
         }

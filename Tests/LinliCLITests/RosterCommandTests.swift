@@ -1,19 +1,27 @@
 import Foundation
 import LinliDatabase
 import LinliDomain
+import LinliScheduler
 import LinliStorage
 import LinliTestSupport
 import Testing
 
 @Suite("linli roster, run as a program")
 struct RosterCommandTests {
-    @Test("roster solve, list, diff, explain and publish on the demo's next week: exit codes and output")
-    func solveListDiff() async throws {
+    /// A database with the demo community; `body` gets the program, its `--community demo --week …`
+    /// arguments for the demo's next week, and that week.
+    func withDemoWeek(_ body: (ConnectionPool, Linli, [String], String) async throws -> Void) async throws {
         try await TestDatabase.withDatabase { pool, configuration in
             try await DemoData.load(pool: pool, migrationsDirectory: TestDatabase.migrationsDirectory)
-            let linli = Linli(databaseURL: configuration.connectionString)
             let week = LocalDate(Date(), in: .shanghai).weekStart.adding(days: 7).isoWeekName
-            let target = ["--community", "demo", "--week", week]
+            try await body(
+                pool, Linli(databaseURL: configuration.connectionString), ["--community", "demo", "--week", week], week)
+        }
+    }
+
+    @Test("roster solve, list, diff, explain and publish on the demo's next week: exit codes and output")
+    func solveListDiff() async throws {
+        try await withDemoWeek { pool, linli, target, week in
 
             let solved = try linli.run(["roster", "solve"] + target + ["--seconds", "2"])
             #expect(solved.status == 0, "\(solved.errors)")
@@ -70,6 +78,50 @@ struct RosterCommandTests {
 
             let help = try linli.run(["roster", "solve", "--help"])
             #expect(help.status == 0 && help.output.contains("linli roster solve --community demo --week 2026-W48"))
+        }
+    }
+
+    @Test("roster problem writes the week as a solve sees it, and linli solve solves it offline")
+    func problemForOfflineSolve() async throws {
+        try await withDemoWeek { pool, linli, target, week in
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("linli-problem-\(UUID())")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let file = folder.appendingPathComponent("week.json").path
+
+            let written = try linli.run(["roster", "problem"] + target + ["-o", file])
+            #expect(written.status == 0, "\(written.errors)")
+            let problem = try SchedulingProblem.decode(json: try Data(contentsOf: URL(fileURLWithPath: file)))
+            let monday = try #require(LocalDate(isoWeek: week))
+            let from = monday.startOfDay(in: .shanghai), to = monday.adding(days: 7).startOfDay(in: .shanghai)
+            let stored = try await pool.query(
+                """
+                SELECT count(*) AS n FROM slots s JOIN communities c ON c.id = s.community_id
+                WHERE c.code = 'demo' AND s.status = 'open' AND s.starts_at >= \(from) AND s.starts_at < \(to)
+                """
+            ).rows[0].decode("n", as: Int.self)
+            let active = try await pool.query(
+                "SELECT count(*) AS n FROM volunteers v JOIN communities c ON c.id = v.community_id WHERE c.code = 'demo' AND v.is_active"
+            ).rows[0].decode("n", as: Int.self)
+            #expect(problem.slots.count == stored && stored > 0)
+            #expect(problem.people.count == active && active > 0)
+            #expect(problem.startDate == monday.description)
+
+            // English names on request; standard output without -o.
+            let english = try linli.run(["roster", "problem"] + target + ["--lang", "en", "--pins", "none"])
+            #expect(english.status == 0, "\(english.errors)")
+            let en = try SchedulingProblem.decode(json: Data(english.output.utf8))
+            #expect(en.kinds.map(\.name) != problem.kinds.map(\.name))
+            #expect(en.pinned.isEmpty)
+
+            let solved = try linli.run([
+                "solve", file, "--iterations", "20000", "-o", folder.appendingPathComponent("s.json").path,
+            ])
+            #expect(solved.status == 0, "\(solved.errors)")
+            #expect(solved.errors.contains("valid: true"))
+
+            let bad = try linli.run(["roster", "problem"] + target + ["--pins", "latest"])
+            #expect(bad.status == 2 && bad.errors.contains("--pins"))
         }
     }
 }
