@@ -195,21 +195,42 @@ enum BenchSeed {
                 try await SkillStore().create(skill, on: tx)
                 skills[s.id] = skill.id
             }
-            // One service type per kind, with the rules the generator gives its slots (codes are
-            // lower case in the database).
-            var types: [ServiceKindID: ID<ServiceType>] = [:]
+            // One service type per kind and the rules the generator gives its slots (half of the escorts
+            // need first aid, half of the baths the resident's sex): a type carries its rules for every
+            // slot of it, so one type per kind would give the published roster broken rules. Codes are
+            // lower case in the database.
+            struct TypeKey: Hashable { var kind: ServiceKindID; var skills: [SkillID]; var sameSex: Bool }
+            func key(_ s: LinliScheduler.Slot) -> TypeKey {
+                TypeKey(kind: s.kind, skills: s.requiredSkills.sorted(), sameSex: s.sameSex != nil)
+            }
+            var types: [TypeKey: ID<ServiceType>] = [:]
             for kind in problem.kinds {
                 let slots = problem.slots.filter { $0.kind == kind.id }
                 let visit = slots.contains { $0.resident != nil }, patrol = slots.contains(where: \.neverAlone)
-                let type = ServiceType(
-                    communityID: community.id, code: kind.id.rawValue.lowercased(), nameZh: kind.name, nameEn: kind.id.rawValue,
-                    kind: visit ? .homeVisit : (patrol ? .patrol : .duty),
-                    defaultMinutes: slots.first.map { $0.range.end - $0.range.start } ?? 60,
-                    headcountMin: patrol ? 2 : 1, headcountMax: 4, sameSexAsResident: slots.contains { $0.sameSex != nil },
-                    neverAlone: patrol, priority: 50,
-                    requiredSkillIDs: Array(Set(slots.flatMap(\.requiredSkills))).sorted().compactMap { skills[$0] })
-                try await ServiceTypeStore().create(type, on: tx)
-                types[kind.id] = type.id
+                for rules in Set(slots.map(key)).sorted(by: {
+                    ($0.skills.count, $0.sameSex ? 1 : 0) < ($1.skills.count, $1.sameSex ? 1 : 0)
+                }) {
+                    let skillNames = rules.skills.map { id in problem.skills.first { $0.id == id }?.name ?? id.rawValue }
+                    let zh =
+                        kind.name + (skillNames.isEmpty ? "" : "（需\(skillNames.joined(separator: "、"))）")
+                        + (rules.sameSex ? "（同性）" : "")
+                    let en =
+                        kind.id.rawValue
+                        + (rules.skills.isEmpty ? "" : " (\(rules.skills.map(\.rawValue).joined(separator: ", ")))")
+                        + (rules.sameSex ? " (same sex)" : "")
+                    let code =
+                        ([kind.id.rawValue.lowercased()] + rules.skills.map { $0.rawValue.lowercased() }
+                        + (rules.sameSex ? ["samesex"] : []))
+                        .joined(separator: "_")
+                    let type = ServiceType(
+                        communityID: community.id, code: code, nameZh: zh, nameEn: en,
+                        kind: visit ? .homeVisit : (patrol ? .patrol : .duty),
+                        defaultMinutes: slots.first.map { $0.range.end - $0.range.start } ?? 60,
+                        headcountMin: patrol ? 2 : 1, headcountMax: 4, sameSexAsResident: rules.sameSex,
+                        neverAlone: patrol, priority: 50, requiredSkillIDs: rules.skills.compactMap { skills[$0] })
+                    try await ServiceTypeStore().create(type, on: tx)
+                    types[rules] = type.id
+                }
             }
             var volunteers: [PersonID: ID<Volunteer>] = [:]
             let store = VolunteerStore()
@@ -255,7 +276,7 @@ enum BenchSeed {
             // required + 2: the stored maximum holds what the solution put there.
             let filled = Dictionary(solution.assignments.map { ($0.slot, 1) }, uniquingKeysWith: +)
             for s in problem.slots {
-                guard let type = types[s.kind] else { continue }
+                guard let type = types[key(s)] else { continue }
                 let slot = LinliDomain.Slot(
                     communityID: community.id, serviceTypeID: type, placeID: s.place.flatMap { places[$0] },
                     start: date(s.range.start), end: date(s.range.end), headcountMin: s.required,

@@ -76,15 +76,20 @@ public enum CommunityGenerator {
             let bath = kind == "bath"
             let g = grids[r.int(grids.count)]
             let pref: [PersonID] = r.int(3) == 0 ? [people[r.int(people.count)].id] : []
+            let aidNeeded = kind == "escort" && r.int(2) == 0, pair = bath && r.int(4) == 0
+            // A bath asks for the resident's sex, so every bath of one resident asks for the same one. (The
+            // draw that once chose it stays, so that every other generated value is as before.)
+            if bath { _ = r.int(2) }
+            let resident = r.int(max(1, nVisits / 3)) + 1
             slots.append(
                 Slot(
                     id: SlotID("visit\(k + 1)"), kind: ServiceKindID(kind),
                     range: MinuteRange(start: at(d, startH), end: at(d, startH) + dur), place: g,
-                    requiredSkills: bath ? [nurse] : (kind == "escort" && r.int(2) == 0 ? [aid] : []),
-                    required: bath && r.int(4) == 0 ? 2 : 1, maxHeadcount: bath ? 2 : 1,
+                    requiredSkills: bath ? [nurse] : (aidNeeded ? [aid] : []),
+                    required: pair ? 2 : 1, maxHeadcount: bath ? 2 : 1,
                     underWeight: kind == "check" && livingAlone ? 500 : (bath ? 300 : 200), overWeight: 50,
-                    priority: kind == "check" && livingAlone ? 3 : 2, sameSex: bath ? (r.int(2) == 0 ? .female : .male) : nil,
-                    resident: "r\(r.int(max(1, nVisits / 3)) + 1)", preferredPeople: pref))
+                    priority: kind == "check" && livingAlone ? 3 : 2, sameSex: bath ? (resident % 2 == 0 ? .female : .male) : nil,
+                    resident: "r\(resident)", preferredPeople: pref))
         }
         // duty shifts: ~n/3
         let nDuties = max(1, nPeople / 3)
