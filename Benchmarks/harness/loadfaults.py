@@ -37,7 +37,8 @@ one recipient and text (a reminder sent twice to a person), messages marked sent
 gateway never accepted, the server not ready (GET /readyz 200) within 10 s of the fault's end,
 500s and other unexpected answers, and 503s outside a fault. At the end also: reminders lost,
 reminders the gateway accepted that are not marked sent, server process not alive, solve runs
-that ended other than succeeded or "no roster without a broken hard rule found in time", server
+that ended other than succeeded (the first roster breaks no rule, so even "no roster without a
+broken hard rule found in time" counts: it was the sign of a solver bug fixed in session 8), server
 connections above its pool size, server memory growth above the bound, and residents with two
 overlapping visits one of which the desk booked (a resident has one visit at a time).
 503 (`unavailable`, `query_timeout`) during a fault is expected and counted apart, as are
@@ -685,8 +686,9 @@ def main() -> int:
         say(f"  bookings acknowledged: {len(acked)}; confirmations found already confirmed after a retry: "
             f"{len(unknown_outcome)}")
         ok_solves = sum(1 for s in solves if s[2] == "succeeded")
-        # A solve may fail honestly: no roster without a broken hard rule found in its seconds (the
-        # desk's pinned visits make the week tighter, the machine is loaded). Any other end counts.
+        # The solver's first roster breaks no rule and pins that conflict are left out, so a solve
+        # that ends with "no roster without a broken hard rule" is a bug (session 8 fixed one: a
+        # volunteer on two patrols a day). Every end other than succeeded counts.
         infeasible = sum(1 for s in solves if s[2] == "failed" and "breaks hard rules" in (s[4] or ""))
         say(f"  roster solves by the worker: {len(solves)} finished ({ok_solves} succeeded, {infeasible} found no "
             f"roster without a broken hard rule in {profile['solve_seconds']} s), "
@@ -752,8 +754,7 @@ def main() -> int:
         say("")
         must_be_zero = dict(final)
         must_be_zero["server process not alive at the end"] = 0 if server_alive else 1
-        must_be_zero["roster solves that did not succeed (other than no feasible roster in time)"] = \
-            len(solves) - ok_solves - infeasible
+        must_be_zero["roster solves that did not succeed"] = len(solves) - ok_solves
         must_be_zero["server connections above its pool"] = max(0, connections.get("linli-server", 0) - SERVER_POOL)
         must_be_zero["server memory growth above the bound"] = \
             0 if growth is None or growth <= RSS_BOUND_MIB[args.profile] else 1

@@ -689,7 +689,9 @@ struct Engine {
         }
     }
 
-    /// Greedy: fill under-staffed slots (largest under-weight first) with the person whose addition costs least.
+    /// Greedy: fill under-staffed slots (largest under-weight first) with the person whose addition costs least
+    /// and breaks no rule, so the first roster is valid whenever the pins are (a large soft gain, continuity or
+    /// a preference, could otherwise outweigh one hard unit).
     private mutating func construct(hardWeight: Int) {
         var order = Array(0..<st.S)
         order.sort { (c.slotUnder[$0], -$0) > (c.slotUnder[$1], -$1) }
@@ -713,9 +715,9 @@ struct Engine {
                     }
                     if dup || k < 0 { continue }
                     begin(); set(p, d, k, Int32(s)); touch(p)
-                    let cost = st.hard * hardWeight + st.soft - before
+                    let cost = st.hard * hardWeight + st.soft - before, breaks = st.hard > savedHard
                     undo()
-                    if cost < bestCost { bestCost = cost; bestP = p; bestK = k }
+                    if cost < bestCost && !breaks { bestCost = cost; bestP = p; bestK = k }
                 }
                 if bestP < 0 { break }
                 begin(); set(bestP, d, bestK, Int32(s)); touch(bestP)

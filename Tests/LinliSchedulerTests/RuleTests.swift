@@ -321,7 +321,34 @@ func staffed(_ s: Solution, _ slot: SlotID) -> Int { s.assignments.filter { $0.s
         Self.expectOnePatrolWalked(problem, assignments, result.score)
     }
 
-    /// The first roster, before any search, does not staff a patrol by breaking a rule.
+    /// A's wish to do the bath is worth more than one hard unit, but A already has the day's one shift
+    /// (pinned): the first roster gives the bath to B. (`maxIterations: 0` stops at the first check, after
+    /// the construction and at most 256 moves, which cannot lose a valid best.)
+    @Test func aWishDoesNotOutweighALimit() throws {
+        var problem = tiny(
+            people: [Person(id: "a", name: "A", limits: PersonLimits(maxShiftsPerDay: 1)), Person(id: "b", name: "B")],
+            slots: [
+                Slot(id: "duty", kind: "duty", range: MinuteRange(start: at(0, 8), end: at(0, 9))),
+                Slot(id: "visit", kind: "bath", range: MinuteRange(start: at(0, 14), end: at(0, 15))),
+            ],
+            pinned: [Assignment(person: "a", slot: "duty")])
+        problem.requests = [ShiftRequest(person: "a", day: 0, kind: "bath", wantsOn: true, weight: 5_000)]
+        let first = try Solver.solve(problem, options: SolverOptions(seed: 1, timeLimitSeconds: 30, maxIterations: 0))
+        #expect(first.isValid, "\(first.violations)")
+        #expect(first.assignments.contains(Assignment(person: "b", slot: "visit")))
+    }
+
+    /// The first roster of generated weeks (patrols, visits with continuity, duties) breaks no rule.
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6])
+    func generatedWeeksStartValid(seed: UInt64) throws {
+        for week in [CommunityGenerator.week(volunteers: 40 + 20 * Int(seed), seed: seed), WeekGenerator.make(seed: seed)] {
+            let first = try Solver.solve(week, options: SolverOptions(seed: seed, timeLimitSeconds: 30, maxIterations: 0))
+            #expect(first.isValid && first.score.hard == 0, "\(first.violations)")
+            #expect(!first.assignments.isEmpty)
+        }
+    }
+
+    /// The first roster does not staff a patrol by breaking a rule.
     @Test func theFirstRosterBreaksNoRule() throws {
         let problem = Self.twoPatrols(partnerWants: true)
         let first = try Solver.solve(problem, options: SolverOptions(seed: 1, timeLimitSeconds: 30, maxIterations: 0))
