@@ -167,7 +167,8 @@ public func buildRouter(settings: LinliSettings, dependencies: APIDependencies) 
         authenticator: authentication.authenticator, store: store, pages: pages, maxBodyBytes: settings.httpMaxBodyBytes
     ).addRoutes(to: router)
     ResidentPagesController(
-        authenticator: authentication.authenticator, store: store, pages: pages, maxBodyBytes: settings.httpMaxBodyBytes
+        authenticator: authentication.authenticator, store: store, pages: pages, maxBodyBytes: settings.httpMaxBodyBytes,
+        careNotes: dependencies.careNotes
     ).addRoutes(to: router)
     ImportPagesController(
         authenticator: authentication.authenticator, store: store, pages: pages, careNotes: dependencies.careNotes

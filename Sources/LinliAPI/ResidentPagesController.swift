@@ -19,7 +19,9 @@ struct ResidentPagesController: Sendable {
     let store: Store
     let pages: Result<WebPages, any Error>
     let maxBodyBytes: Int
-    /// Without a keyring: the stored care notes stay as they are (these pages do not show them).
+    /// Opens the care notes shown to the roles that see them (coordinators, administrators).
+    let careNotes: CareNotesKeyring?
+    /// Without a keyring: saving details leaves the stored care notes as they are.
     let residents = ResidentStore()
 
     static let listLimit = 300
@@ -125,9 +127,11 @@ struct ResidentPagesController: Sendable {
             guard names else { return (preferences, []) }
             return (preferences, try await VolunteerStore().volunteers(on: tx))
         }
+        let notes = try await careNotesValues(page, id)
         let contacts = AccessPolicy.seesResidentContacts(page.roles)
         let fields = forms.details ?? ResidentForm.fields(resident)
         var values = ResidentForm.values(fields, errors: forms.errors, grids: grids, language)
+        values.merge(notes) { _, new in new }
         values["heading"] = resident.name
         values["residentID"] = id.description
         values["canWrite"] = page.may(.residents, .write) && contacts
@@ -155,6 +159,25 @@ struct ResidentPagesController: Sendable {
         values["preferenceError"] = forms.preferenceError ?? ""
         return try shared.render(
             "people-resident", title: resident.name, page, path: "/app/residents/\(id)", values, status: forms.status)
+    }
+
+    /// The care notes section, for the roles that see notes (as the API shows them): the note
+    /// opened with the keyring, or why it cannot be shown. Other roles get no section.
+    func careNotesValues(_ page: StaffPage, _ id: ID<Resident>) async throws -> [String: Any] {
+        guard AccessPolicy.seesCareNotes(page.roles) else { return ["seesCareNotes": false] }
+        let language = page.language
+        do {
+            let note = try await store.transaction(page.scope) { tx in
+                try await ResidentStore(careNotes: careNotes).resident(id, on: tx).careNotes
+            }
+            let text = note?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            return [
+                "seesCareNotes": true, "careNotes": text,
+                "careNotesEmpty": text.isEmpty ? WebStrings.people("noCareNotes", language) : "",
+            ]
+        } catch let error as StorageError where error.code == .careNotesUnreadable || error.code == .careNotesKeyMissing {
+            return ["seesCareNotes": true, "careNotes": "", "careNotesError": WebStrings.people("careNotesUnreadable", language)]
+        }
     }
 
     // MARK: - Forms

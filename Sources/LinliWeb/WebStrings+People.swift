@@ -134,6 +134,13 @@ extension WebStrings {
         "skillRemoved": ("技能已删除。", "The skill is removed."),
         "notFound": ("没有找到这条记录。", "Nothing was found here."),
         "residentDetails": ("居民信息", "Resident's details"),
+        "careNotes": ("护理备注", "Care notes"),
+        "careNotesWho": ("仅协调员和管理员可见。", "Only coordinators and administrators see these."),
+        "noCareNotes": ("没有护理备注。", "No care notes."),
+        "careNotesUnreadable": (
+            "这位居民的护理备注无法打开（密钥不对或数据已损坏），请联系管理员（linli care-notes status）。",
+            "This resident's care notes cannot be opened (wrong key or damaged data): ask an administrator (linli care-notes status)."
+        ),
         "address": ("地址", "Address"),
         "familyName": ("家属联系人（可不填）", "Family contact (optional)"),
         "familyPhone": ("家属电话（可不填）", "Family contact's phone (optional)"),

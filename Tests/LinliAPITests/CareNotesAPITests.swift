@@ -14,17 +14,22 @@ import Testing
 
 @Suite("Care notes over HTTP: sealed in the database, shown as before")
 struct CareNotesAPITests {
+    /// Two demo residents with sealed notes, and the first one's note as text.
+    static func twoSealed(_ pool: ConnectionPool) async throws -> (ID<Resident>, ID<Resident>, String?) {
+        let rows = try await pool.query(
+            "SELECT id FROM residents WHERE care_notes_sealed IS NOT NULL ORDER BY external_id LIMIT 2"
+        ).rows
+        let first: ID<Resident> = try rows[0].decode("id")
+        let note = try await Store(pool: pool).transaction(.administrator()) { tx in
+            try await ResidentStore(careNotes: TestDatabase.careNotes).resident(first, on: tx).careNotes
+        }
+        return (first, try rows[1].decode("id"), note)
+    }
+
     @Test("a coordinator reads a sealed note as text; a PATCH keeps it; a moved value is 503, not garbage")
     func roundTrip() async throws {
         try await APITest.withAPI { coordinator, pool in
-            let rows = try await pool.query(
-                "SELECT id, community_id FROM residents WHERE care_notes_sealed IS NOT NULL ORDER BY external_id LIMIT 2"
-            ).rows
-            let first: ID<Resident> = try rows[0].decode("id")
-            let second: ID<Resident> = try rows[1].decode("id")
-            let expected = try await Store(pool: pool).transaction(.administrator()) { tx in
-                try await ResidentStore(careNotes: TestDatabase.careNotes).resident(first, on: tx).careNotes
-            }
+            let (first, second, expected) = try await Self.twoSealed(pool)
             #expect(expected?.isEmpty == false)
             let plain: Int = try await pool.query("SELECT count(*)::int AS n FROM residents WHERE care_notes IS NOT NULL")
                 .rows[0].decode("n")
@@ -62,6 +67,45 @@ struct CareNotesAPITests {
             try await desk.execute(uri: APITest.residents + "/\(second)", method: .get) { response async throws in
                 #expect(response.status == .ok)
             }
+        }
+    }
+
+    @Test("a resident's page shows the care note to coordinators, not to desk staff; an unreadable one says so")
+    func residentPage() async throws {
+        try await APITest.withAPI { signedIn, pool in
+            let (first, second, note) = try await Self.twoSealed(pool)
+            let expected = try #require(note)
+            let coordinator = try await PageSession.signIn(signedIn, pool, role: .coordinator)
+            let page = String(buffer: try await coordinator.get("/app/residents/\(first)?community=demo").body)
+            #expect(page.contains(#"id="care-notes-text""#) && page.contains(expected))
+            #expect(page.contains("仅协调员和管理员可见"))
+            let english = String(buffer: try await coordinator.get("/app/residents/\(first)?community=demo&lang=en").body)
+            #expect(english.contains("Care notes") && english.contains(expected))
+            let none: ID<Resident> = try await pool.query(
+                "SELECT id FROM residents WHERE care_notes_sealed IS NULL ORDER BY external_id LIMIT 1"
+            ).rows[0].decode("id")
+            let empty = String(buffer: try await coordinator.get("/app/residents/\(none)?community=demo").body)
+            #expect(empty.contains(#"id="care-notes-empty""#) && empty.contains("没有护理备注"))
+
+            // Desk staff edit residents but do not see care notes.
+            let desk = try await PageSession.signIn(signedIn, pool, role: .deskStaff)
+            let deskPage = String(buffer: try await desk.get("/app/residents/\(first)").body)
+            #expect(deskPage.contains(#"id="details-form""#))
+            #expect(!deskPage.contains(#"id="care-notes""#) && !deskPage.contains(expected))
+
+            // A sealed value moved onto another resident does not open there: the page says so and
+            // shows everything else.
+            try await pool.execute(
+                """
+                UPDATE residents SET (care_notes_sealed, care_notes_key_id) =
+                    (SELECT care_notes_sealed, care_notes_key_id FROM residents WHERE id = \(first))
+                WHERE id = \(second)
+                """)
+            let broken = try await coordinator.get("/app/residents/\(second)?community=demo")
+            #expect(broken.status == .ok)
+            let brokenHTML = String(buffer: broken.body)
+            #expect(brokenHTML.contains(#"id="care-notes-error""#) && !brokenHTML.contains(expected))
+            #expect(brokenHTML.contains(#"id="details-form""#))
         }
     }
 
