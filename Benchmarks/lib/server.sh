@@ -1,28 +1,38 @@
-# Shared by the benchmark scripts that run one linli-server on the demo data (source it):
+# Shared by the scripts that run one linli-server on the demo data (source it): the benchmark
+# scripts and the browser tests (Tests/browser/run.sh).
 #
-#   linli_bench_begin NAME BINVAR    BIN = the folder in $BINVAR, else .build/debug (built when
-#                                    linli or linli-server is missing); WORK = a new folder
-#                                    /tmp/linli-NAME.XXXXXX, removed on exit with everything
-#                                    started here (kept, with its logs, when KEEP=1)
+#   linli_bench_begin NAME BINVAR [PROGRAM…]
+#                                    BIN = the folder in $BINVAR, else .build/debug (built when
+#                                    a program is missing: linli and linli-server unless named);
+#                                    WORK = a new folder /tmp/linli-NAME.XXXXXX, removed on exit
+#                                    with everything started here (kept, with its logs, when KEEP=1)
 #   linli_bench_database WORK NAME   a database NAME on the PostgreSQL named by PGHOST/PGPORT/PGUSER
 #                                    (deploy/test.sh's throwaway cluster), else on a throwaway
 #                                    cluster of its own under WORK; sets PGDATABASE
 #   linli_bench_server BIN WORK      starts BIN/linli-server on a free loopback port (extra
 #                                    environment from the caller's exports), waits for /readyz,
 #                                    sets LINLI_BENCH_PORT and LINLI_BENCH_SERVER_PID
-#   linli_bench_cleanup              stops the server, drops the database or the cluster
+#   linli_bench_worker BIN WORK      starts BIN/linli-worker (log WORK/worker.log), sets
+#                                    LINLI_BENCH_WORKER_PID
+#   linli_bench_cleanup              stops the server and the worker, drops the database or the
+#                                    cluster
 #   linli_bench_free_port            prints a free loopback port
 #
 # ROOT must be the checkout.
 
 LINLI_BENCH_OWN_CLUSTER=0 LINLI_BENCH_DB="" LINLI_BENCH_WORK="" LINLI_BENCH_SERVER_PID="" LINLI_BENCH_PORT=""
+LINLI_BENCH_WORKER_PID=""
 
 linli_bench_begin() {
-    local name="$1" override="${!2:-}"
+    local name="$1" override="${!2:-}" program missing=0
+    shift 2
+    local programs=(linli linli-server)
+    [[ $# -eq 0 ]] || programs=("$@")
     BIN="${override:-$ROOT/.build/debug}"
-    if [[ ! -x "$BIN/linli" || ! -x "$BIN/linli-server" ]]; then
-        [[ -z "$override" ]] || { echo "no linli and linli-server in $BIN" >&2; exit 1; }
-        echo "==> building linli and linli-server (debug)" >&2
+    for program in "${programs[@]}"; do [[ -x "$BIN/$program" ]] || missing=1; done
+    if [[ $missing == 1 ]]; then
+        [[ -z "$override" ]] || { echo "no ${programs[*]} in $BIN" >&2; exit 1; }
+        echo "==> building ${programs[*]} (debug)" >&2
         swift build >&2
     fi
     WORK="$(mktemp -d "/tmp/linli-$name.XXXXXX")"
@@ -74,11 +84,19 @@ linli_bench_server() {
     return 1
 }
 
+linli_bench_worker() {
+    local bin="$1" work="$2"
+    "$bin/linli-worker" >"$work/worker.log" 2>&1 &
+    LINLI_BENCH_WORKER_PID=$!
+}
+
 linli_bench_cleanup() {
-    if [[ -n "$LINLI_BENCH_SERVER_PID" ]]; then
-        kill "$LINLI_BENCH_SERVER_PID" 2>/dev/null || true
-        wait "$LINLI_BENCH_SERVER_PID" 2>/dev/null || true
-    fi
+    local pid
+    for pid in "$LINLI_BENCH_SERVER_PID" "$LINLI_BENCH_WORKER_PID"; do
+        [[ -n "$pid" ]] || continue
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     if [[ $LINLI_BENCH_OWN_CLUSTER == 1 ]]; then
         LINLI_PG_DIR="$LINLI_BENCH_WORK/postgres" "$ROOT/deploy/local-postgres.sh" destroy >/dev/null 2>&1 || true
     elif [[ -n "$LINLI_BENCH_DB" ]]; then

@@ -14,11 +14,12 @@
 #
 # It installs what is missing: Debian's chromium, chromium-driver and fonts-wqy-microhei (as
 # root, or with sudo), and selenium, pytest and axe-core-python into a virtual environment under
-# ~/.cache/linli. It uses the PostgreSQL named by PGHOST/PGPORT/PGUSER when set (deploy/test.sh's
-# throwaway cluster; a database of its own is created and dropped), else starts a throwaway
-# cluster with deploy/local-postgres.sh. The database gets `linli migrate` and `linli demo load
+# ~/.cache/linli. The server, worker and database are started as the benchmark scripts start them
+# (Benchmarks/lib/server.sh): the PostgreSQL named by PGHOST/PGPORT/PGUSER when set (deploy/test.sh's
+# throwaway cluster; a database of its own is created and dropped), else a throwaway cluster with
+# deploy/local-postgres.sh. The database gets `linli migrate` and `linli demo load
 # --passwords-file` (the demo accounts admin, coordinator, desk and patrol with passwords the
-# tests read, as deploy/up.sh does). Exit status: pytest's (0 when every test passed).
+# tests read) with a care notes key of its own, as deploy/up.sh does. Exit status: pytest's (0 when every test passed).
 set -euo pipefail
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "$ROOT"
@@ -46,55 +47,18 @@ if ! "$VENV/bin/python3" -c 'import selenium, pytest, axe_core_python' 2>/dev/nu
     "$VENV/bin/python3" -m pip install --quiet --disable-pip-version-check selenium pytest axe-core-python
 fi
 
-BIN="${LINLI_BROWSER_BIN:-$ROOT/.build/debug}"
-if [[ ! -x "$BIN/linli" || ! -x "$BIN/linli-server" || ! -x "$BIN/linli-worker" ]]; then
-    [[ -z "${LINLI_BROWSER_BIN:-}" ]] || { echo "no linli, linli-server and linli-worker in $BIN" >&2; exit 1; }
-    say "building linli, linli-server and linli-worker (debug)"
-    swift build >&2
-fi
+# The server, the worker and the database as the benchmark scripts run them.
+. "$ROOT/Benchmarks/lib/server.sh"
+KEEP="${LINLI_BROWSER_KEEP:-0}"
+linli_bench_begin browser LINLI_BROWSER_BIN linli linli-server linli-worker
+[[ -n "${PGHOST:-}" ]] || say "starting a throwaway PostgreSQL"
+linli_bench_database "$WORK" "linli_browser_$$"
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-WORK="$(mktemp -d /tmp/linli-browser.XXXXXX)"
-chmod 755 "$WORK"
-SERVER_PID="" WORKER_PID="" OWN_CLUSTER=0 DB="linli_browser_$$"
-stop() {
-    local pid="$1"
-    [[ -n "$pid" ]] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-    local status=$?
-    stop "$SERVER_PID"
-    stop "$WORKER_PID"
-    if [[ $OWN_CLUSTER == 1 ]]; then
-        LINLI_PG_DIR="$WORK/postgres" "$ROOT/deploy/local-postgres.sh" destroy >/dev/null 2>&1 || true
-    else
-        psql -d postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-    fi
-    if [[ "${LINLI_BROWSER_KEEP:-0}" == 1 ]]; then echo "work folder kept: $WORK" >&2; else rm -rf "$WORK"; fi
-    exit "$status"
-}
-trap cleanup EXIT INT TERM
-
-if [[ -z "${PGHOST:-}" ]]; then
-    OWN_CLUSTER=1
-    say "starting a throwaway PostgreSQL"
-    export LINLI_PG_DIR="$WORK/postgres" LINLI_PG_PORT="$(free_port)" LINLI_PG_DB=postgres LINLI_PG_THROWAWAY=1
-    "$ROOT/deploy/local-postgres.sh" start >/dev/null
-    eval "$("$ROOT/deploy/local-postgres.sh" env)"
-fi
-unset DATABASE_URL
-psql -d postgres -qc "CREATE DATABASE $DB" >/dev/null
-export PGDATABASE="$DB"
-
-say "database $DB: migrate, demo data and the demo accounts' passwords"
+say "database $PGDATABASE: migrate, demo data and the demo accounts' passwords"
 "$BIN/linli" migrate >/dev/null
+# A care notes key, as deploy/up.sh makes one: the demo's residents keep their notes (sealed).
+(umask 077 && "$BIN/linli" care-notes keygen "$WORK/care-notes.key" >/dev/null)
+export LINLI_CARE_NOTES_KEY_FILE="$WORK/care-notes.key"
 (umask 077 && "$BIN/linli" demo load --passwords-file "$WORK/passwords" >/dev/null)
 # The desk test books "tomorrow": on a Sunday that is next week, whose demo roster is a draft.
 if [[ "$(TZ=Asia/Shanghai date +%u)" == 7 ]]; then
@@ -111,21 +75,13 @@ if [[ -n "${LINLI_BROWSER_SEED:-}" ]]; then
     "$BIN/linli" user roles desk --add "desk_staff@$LINLI_BROWSER_SEED_CODE" >/dev/null
 fi
 
-PORT="$(free_port)"
-say "starting linli-server on port $PORT and linli-worker"
+say "starting linli-server and linli-worker"
 # As in deploy/up.sh's demo: the coordinator and administrator sign in without an authenticator
 # (enrolment itself is tested over HTTP in SecondFactorAPITests).
-LINLI_HTTP_HOST=127.0.0.1 LINLI_HTTP_PORT="$PORT" LINLI_REQUIRE_SECOND_FACTOR=false "$BIN/linli-server" \
-    >"$WORK/linli-server.log" 2>&1 &
-SERVER_PID=$!
-"$BIN/linli-worker" >"$WORK/linli-worker.log" 2>&1 &
-WORKER_PID=$!
-for _ in $(seq 1 150); do
-    curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$WORK/linli-server.log" >&2; echo "linli-server exited" >&2; exit 1; }
-    sleep 0.2
-done
-curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null
+export LINLI_HTTP_HOST=127.0.0.1 LINLI_REQUIRE_SECOND_FACTOR=false
+linli_bench_server "$BIN" "$WORK"
+linli_bench_worker "$BIN" "$WORK"
+PORT="$LINLI_BENCH_PORT"
 
 export LINLI_BROWSER_BASE_URL="http://127.0.0.1:$PORT"
 export LINLI_BROWSER_PASSWORDS="$WORK/passwords"
@@ -140,6 +96,6 @@ status=$?
 set -e
 if [[ $status -ne 0 ]]; then
     say "FAILED (pytest exit $status); the server's last lines:"
-    tail -n 20 "$WORK/linli-server.log" >&2 || true
+    tail -n 20 "$WORK/server.log" >&2 || true
 fi
 exit "$status"

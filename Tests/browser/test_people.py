@@ -104,3 +104,16 @@ def test_coordinator_edits_a_volunteer_and_imports_a_list(browser, base_url, sig
     browser.get(f"{base_url}/app/volunteers?q=13855550002")
     names = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "table.volunteers a.volunteer")]
     assert names == ["浏览器乙"]
+
+
+def test_coordinator_reads_a_residents_care_notes(browser, base_url, sign_in, screenshot, axe_check):
+    """The demo's fifth resident (phone ending 20005) has a care note: the coordinator finds them by
+    the phone's ending and reads the note on their page."""
+    sign_in(browser, "coordinator")
+    browser.get(f"{base_url}/app/residents?q=20005")
+    press(browser, wait_for(browser, By.CSS_SELECTOR, "table a.resident"))
+    notes = wait_for(browser, By.ID, "care-notes-text").text
+    assert "青霉素" in notes, notes
+    assert "仅协调员和管理员可见" in browser.find_element(By.ID, "care-notes").text
+    screenshot(browser, "people-resident")
+    axe_check(browser)
