@@ -168,6 +168,18 @@ enum WeekGenerator {
         for pin in problem.pinned { #expect(sol.assignments.contains(pin)) }
     }
 
+    /// The first roster (construction, and at most 256 moves before the first check) is already
+    /// valid: the construction adds nobody who breaks a rule, and these weeks' pins fit together.
+    /// So a solve stopped at once, or given a second, still returns a valid roster.
+    @Test(arguments: seeds)
+    func theFirstRosterIsValid(seed: UInt64) throws {
+        let problem = WeekGenerator.make(seed: seed)
+        let first = try Solver.solve(problem, options: SolverOptions(seed: seed, timeLimitSeconds: 20, maxIterations: 1))
+        let report = ScheduleValidator.validate(problem: problem, assignments: first.assignments)
+        #expect(first.isValid && report.isValid, "\(report.violations.map(\.message))")
+        for pin in problem.pinned { #expect(first.assignments.contains(pin)) }
+    }
+
     @Test(arguments: [UInt64(3), 11, 17])
     func sameSeedSameRoster(seed: UInt64) throws {
         let problem = WeekGenerator.make(seed: seed)
