@@ -239,15 +239,15 @@ extension Engine {
 }
 
 extension Engine {
+    /// Whether the ejection chain applies to this problem: the row DP's case (one entry per person-day, no
+    /// horizon edges) without bookings.
+    static func chainApplies(_ c: CompiledProblem) -> Bool { c.K == 1 && c.D >= 2 && !c.hasEdges && !c.hasBookings }
+
     /// Ejection chain (K = 1): a person takes a slot that is short of people and has their row around it
     /// re-rostered by the DP with that day fixed (dropping, say, an over-staffed shift or one they no longer
     /// have the minutes for); each slot that their new row leaves short is then given the same way to someone
     /// else, up to `depth` people. People here often sit at their minute limits, so covering a gap means
     /// moving shifts between several people's rows at once; the annealing judges the whole chain as one move.
-    /// Whether the ejection chain applies to this problem: the row DP's case (one entry per person-day, no
-    /// horizon edges) without bookings.
-    static func chainApplies(_ c: CompiledProblem) -> Bool { c.K == 1 && c.D >= 2 && !c.hasEdges && !c.hasBookings }
-
     mutating func moveChainDP(window: Int, depth: Int) -> Bool {
         if !Engine.chainApplies(c) { return false }
         var short: [Int] = []
@@ -268,14 +268,14 @@ extension Engine {
             if p < 0 { break }
             let L = min(st.D, window)
             let a = max(0, min(st.D - L, d - L / 2 + rng.int(3) - 1))
-            let before = Array(UnsafeBufferPointer(start: st.cells + p * st.D, count: st.D))
+            let before = Array(UnsafeBufferPointer(start: st.cells + p * st.D + a, count: L))  // the window only
             if !rowDP(person: p, from: a, days: L, maxCells: 1_500_000, force: (d, Int32(target)), open: !begun) { break }
             begun = true
             used.append(p)
             // a slot the new row gave up that is now short: the next link
             var next: [Int] = []
-            for e in a..<(a + L) where before[e] >= 0 && st.cells[p * st.D + e] != before[e] {
-                let t = Int(before[e])
+            for e in a..<(a + L) where before[e - a] >= 0 && st.cells[p * st.D + e] != before[e - a] {
+                let t = Int(before[e - a])
                 if st.count[t] < c.slotReq[t] && !c.eligPeople[t].isEmpty { next.append(t) }
             }
             if next.isEmpty { break }

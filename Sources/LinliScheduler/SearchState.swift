@@ -162,9 +162,14 @@ final class SearchState {
         var so = 0, h = 0
         if n < req { so = (req - n) * Int(c.slotUnder[s]) } else if n > req { so = (n - req) * Int(c.slotOver[s]) }
         if n > Int(c.slotMax[s]) { h += n - Int(c.slotMax[s]) }
-        if c.slotNeverAlone[s] && n == 1 { h += 1 }
-        if c.slotNeedsLeader[s] && n > 0 && leaders[s] == 0 { h += 1 }
+        h += groupRuleUnits(s, people: n)
         return (h, so)
+    }
+
+    /// Hard units of slot `s`'s own group rules with `n` people on it: one person alone on a never-alone
+    /// slot, people without a leader on a slot that needs one.
+    @inline(__always) func groupRuleUnits(_ s: Int, people n: Int) -> Int {
+        (c.slotNeverAlone[s] && n == 1 ? 1 : 0) + (c.slotNeedsLeader[s] && n > 0 && leaders[s] == 0 ? 1 : 0)
     }
 
     /// Cover and slot rules of a booking with alternative times (`s` is its first alternative): the
@@ -176,8 +181,7 @@ final class SearchState {
             if k == 0 { continue }
             staffed += 1; n += k
             if k > Int(c.slotMax[m]) { h += k - Int(c.slotMax[m]) }
-            if c.slotNeverAlone[m] && k == 1 { h += 1 }
-            if c.slotNeedsLeader[m] && leaders[m] == 0 { h += 1 }
+            h += groupRuleUnits(m, people: k)
         }
         if staffed > 1 { h += staffed - 1 }
         let req = Int(c.slotReq[s])

@@ -394,9 +394,7 @@ struct Engine {
     /// volunteer on two such patrols in a day that allows one stayed so for a whole solve.) So the rest of
     /// the slot leaves with them, the mirror of `moveFill` staffing an empty never-alone slot with two.
     private mutating func emptyIfBroken(_ s: Int, day d: Int) {
-        let n = st.count[s]
-        let broken = (c.slotNeverAlone[s] && n == 1) || (c.slotNeedsLeader[s] && n > 0 && st.leaders[s] == 0)
-        if !broken { return }
+        if st.groupRuleUnits(s, people: Int(st.count[s])) == 0 { return }
         for q32 in c.eligPeople[s] {
             let q = Int(q32), b = (q * st.D + d) * st.K
             for kk in 0..<st.K where st.cells[b + kk] == Int32(s) && !st.pinnedCell[b + kk] {
