@@ -43,9 +43,13 @@ extension Engine {
 
     /// Re-rosters person `p` over days `a ..< a + L` (see `RowDP`), with `force.day` on `force.slot` if given; false
     /// when nothing changed or the state space is too large. The change is left open (`begin` … `touch`) for the
-    /// caller to accept or undo; with `open: false` it joins a change the caller has already begun.
+    /// caller to accept or undo; with `open: false` it joins a change the caller has already begun. With `strict`,
+    /// also false when the best row still breaks one of the person's rules (their minute minimum, or a run or
+    /// succession where the window meets the days after it): the chain wants no such link, while the repair move
+    /// takes the least bad row.
     mutating func rowDP(
-        person p: Int, from a: Int, days L: Int, maxCells: Int, force: (day: Int, slot: Int32)? = nil, open: Bool = true
+        person p: Int, from a: Int, days L: Int, maxCells: Int, force: (day: Int, slot: Int32)? = nil, open: Bool = true,
+        strict: Bool = false
     ) -> Bool {
         if st.K != 1 || st.D < 2 || c.hasEdges { return false }
         let D = st.D
@@ -93,9 +97,6 @@ extension Engine {
         let Ub = max(0, min(maxUnitsWindow, maxT >= Int(CompiledProblem.big) ? maxUnitsWindow : (maxT - outMin) / G))
         let Umin = max(0, (minT - outMin + G - 1) / G)
         let phases = rCap * nK + oCap
-        let states = phases * 2 * (Wb + 1) * (Ub + 1)
-        if states > 200_000 || states * L > maxCells { return false }
-        dp.work += states * L
 
         // kinds the person has already used up outside the window are not offered
         var kindLeft = [Int](repeating: 0, count: c.nK)
@@ -139,94 +140,191 @@ extension Engine {
             }
             dp.optSlots[j] = slots; dp.optCost[j] = costs
         }
-        let inf = RowDP.inf
-        if dp.cost.count < 2 * states { dp.cost = Array(repeating: inf, count: 2 * states) }
-        if dp.parent.count < L * states {
-            dp.parent = Array(repeating: -1, count: L * states); dp.choice = Array(repeating: -1, count: L * states)
+        // The days after the window stay as they are: a final state whose run meets them badly (a forbidden
+        // succession, a run of days worked or off that becomes too long or too short, on either side of the
+        // window's end) costs hard units there, which the passes cannot see. Such states are chosen only when
+        // nothing else is possible.
+        var nextWorked = false, nextKind = 0, runAfter = 0, reachesEnd = true
+        if b < D - 1 {
+            let nx = st.cells[p * D + b + 1]
+            nextWorked = nx >= 0
+            if nextWorked { nextKind = Int(c.slotKind[Int(nx)]) }
+            var dd = b + 1
+            while dd < D && (st.cells[p * D + dd] >= 0) == nextWorked { runAfter += 1; dd += 1 }
+            reachesEnd = dd >= D
         }
-        @inline(__always) func index(_ ph: Int, _ t: Int, _ w: Int, _ u: Int) -> Int {
-            ((ph * 2 + t) * (Wb + 1) + w) * (Ub + 1) + u
+        let workPhases = rCap * nK
+        func junctionUnits(phase ph: Int, t: Int) -> Int {
+            if b >= D - 1 { return 0 }
+            if ph < workPhases {
+                let r = ph / nK + 1
+                if !nextWorked {
+                    var units = t == 0 && r < minC ? minC - r : 0
+                    if !reachesEnd && runAfter < minOff { units += minOff - runAfter }
+                    return units
+                }
+                var units = c.succForbidden[dp.classKind[ph % nK] * c.nK + nextKind] ? 1 : 0
+                let run = r + runAfter
+                if limitedC && run > maxC { units += run - maxC }
+                if !reachesEnd && t == 0 && run < minC { units += minC - run }
+                return units
+            }
+            let o = ph - workPhases + 1
+            if nextWorked {
+                var units = t == 0 && o < minOff ? minOff - o : 0
+                if !reachesEnd && runAfter < minC { units += minC - runAfter }
+                return units
+            }
+            return !reachesEnd && t == 0 && o + runAfter < minOff ? minOff - o - runAfter : 0
         }
-        func phaseIndex(_ ph: Int) -> Int { ph >= 0 ? ph : rCap * nK + (-ph - 1) }
-        var cur = 0, nxt = states
-        for i in 0..<states { dp.cost[cur + i] = inf }
-        let startIdx = index(phaseIndex(phase0), t0, 0, 0)
-        dp.cost[cur + startIdx] = 0
-        for j in 0..<L {
-            let d = a + j
-            let wd = d % 7
-            for i in 0..<states { dp.cost[nxt + i] = inf }
-            let slots = dp.optSlots[j], costs = dp.optCost[j]
-            for sIdx in 0..<states {
-                let base = dp.cost[cur + sIdx]
-                if base >= inf { continue }
-                var rem = sIdx
-                let u = rem % (Ub + 1); rem /= (Ub + 1)
-                let w = rem % (Wb + 1); rem /= (Wb + 1)
-                let t = rem % 2; rem /= 2
-                let ph = rem
-                let working = ph < rCap * nK
-                let r = working ? ph / nK + 1 : 0, k = working ? ph % nK : -1
-                let o = working ? 0 : ph - rCap * nK + 1
-                for oi in 0..<slots.count {
-                    let s = slots[oi]
-                    var nph: Int, nt: Int, nw = w, nu = u
-                    if s < 0 {
-                        if working {
-                            if t == 0 && r < minC { continue }
-                            nph = rCap * nK; nt = 0
-                        } else {
-                            nph = rCap * nK + min(o + 1, oCap) - 1; nt = t
+        let junctionWeight = 1_000_000
+        // A kind the person may work only so many more times: the passes offer it on every day, so a row that
+        // uses it too often is re-done once with that kind's count in the state (0 ... what is left of it).
+        var tracked = -1, trackedCap = 0
+        var row = [Int32](repeating: -1, count: L)
+        for attempt in 0..<2 {
+            let KC = tracked >= 0 ? trackedCap + 1 : 1
+            let states = phases * 2 * (Wb + 1) * KC * (Ub + 1)
+            if states > 200_000 || states * L > maxCells { return false }
+            dp.work += states * L
+            let inf = RowDP.inf
+            if dp.cost.count < 2 * states { dp.cost = Array(repeating: inf, count: 2 * states) }
+            if dp.parent.count < L * states {
+                dp.parent = Array(repeating: -1, count: L * states); dp.choice = Array(repeating: -1, count: L * states)
+            }
+            @inline(__always) func index(_ ph: Int, _ t: Int, _ w: Int, _ kc: Int, _ u: Int) -> Int {
+                (((ph * 2 + t) * (Wb + 1) + w) * KC + kc) * (Ub + 1) + u
+            }
+            func phaseIndex(_ ph: Int) -> Int { ph >= 0 ? ph : rCap * nK + (-ph - 1) }
+            var cur = 0, nxt = states
+            let startIdx = index(phaseIndex(phase0), t0, 0, 0, 0)
+            let U = Ub + 1
+            let nBlocks = states / U
+            // Per (phase, t, weekends) block, each option's target block (or -1) and the units it adds: the
+            // transition depends on the block and the option, not on the units, so it is worked out once per block
+            // and the units are then a plain offset. Same visiting order (state, then option) as one loop per state.
+            var maxOpt = 1
+            for j in 0..<L { maxOpt = max(maxOpt, dp.optSlots[j].count) }
+            let target = UnsafeMutablePointer<Int>.allocate(capacity: maxOpt)
+            let units = UnsafeMutablePointer<Int>.allocate(capacity: maxOpt)
+            defer { target.deallocate(); units.deallocate() }
+            var costArr = dp.cost, parentArr = dp.parent, choiceArr = dp.choice
+            dp.cost = []; dp.parent = []; dp.choice = []  // moved out (no copy), moved back after the passes
+            costArr.withUnsafeMutableBufferPointer { costBuf in
+                parentArr.withUnsafeMutableBufferPointer { parentBuf in
+                    choiceArr.withUnsafeMutableBufferPointer { choiceBuf in
+                        let cost = costBuf, parent = parentBuf, choice = choiceBuf
+                        for i in 0..<states { cost[cur + i] = inf }
+                        cost[cur + startIdx] = 0
+                        for j in 0..<L {
+                            let d = a + j
+                            let wd = d % 7
+                            for i in 0..<states { cost[nxt + i] = inf }
+                            let slots = dp.optSlots[j], costs = dp.optCost[j]
+                            let nOpt = slots.count
+                            let layer = j * states
+                            for block in 0..<nBlocks {
+                                let from = cur + block * U
+                                var any = false
+                                for u in 0..<U where cost[from + u] < inf { any = true; break }
+                                if !any { continue }
+                                var rem = block
+                                let kc = rem % KC; rem /= KC
+                                let w = rem % (Wb + 1); rem /= (Wb + 1)
+                                let t = rem % 2; rem /= 2
+                                let ph = rem
+                                let working = ph < workPhases
+                                let r = working ? ph / nK + 1 : 0, k = working ? ph % nK : -1
+                                let o = working ? 0 : ph - workPhases + 1
+                                for oi in 0..<nOpt {
+                                    target[oi] = -1
+                                    let s = slots[oi]
+                                    var nph: Int, nt: Int, nw = w, nkc = kc, du = 0
+                                    if s < 0 {
+                                        if working {
+                                            if t == 0 && r < minC { continue }
+                                            nph = workPhases; nt = 0
+                                        } else {
+                                            nph = workPhases + min(o + 1, oCap) - 1; nt = t
+                                        }
+                                    } else {
+                                        let si = Int(s), k2 = Int(c.slotKind[si])
+                                        if k2 == tracked { nkc += 1; if nkc >= KC { continue } }
+                                        if working {
+                                            if c.succForbidden[dp.classKind[k] * c.nK + k2] { continue }
+                                            var r2 = r + 1
+                                            if r2 > rCap { if limitedC { continue } else { r2 = rCap } }
+                                            nph = (r2 - 1) * nK + dp.kindClass[k2]; nt = t
+                                        } else {
+                                            if t == 0 && o < minOff { continue }
+                                            nph = dp.kindClass[k2]; nt = 0
+                                        }
+                                        if wd == 5 || (wd == 6 && !working) { nw += 1; if nw > Wb { continue } }
+                                        du = Int(c.slotLen[si]) / G
+                                        if du > Ub { continue }
+                                    }
+                                    target[oi] = index(nph, nt, nw, nkc, 0)
+                                    units[oi] = du
+                                }
+                                costs.withUnsafeBufferPointer { optCost in
+                                    for u in 0..<U {
+                                        let base = cost[from + u]
+                                        if base >= inf { continue }
+                                        let sIdx = Int32(block * U + u)
+                                        for oi in 0..<nOpt {
+                                            let tb = target[oi]
+                                            if tb < 0 { continue }
+                                            let nu = u + units[oi]
+                                            if nu > Ub { continue }
+                                            let ni = tb + nu
+                                            let v = base + optCost[oi]
+                                            if v < cost[nxt + ni] {
+                                                cost[nxt + ni] = v
+                                                parent[layer + ni] = sIdx
+                                                choice[layer + ni] = Int32(oi)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            swap(&cur, &nxt)
                         }
-                    } else {
-                        let si = Int(s), k2 = Int(c.slotKind[si])
-                        if working {
-                            if c.succForbidden[dp.classKind[k] * c.nK + k2] { continue }
-                            var r2 = r + 1
-                            if r2 > rCap { if limitedC { continue } else { r2 = rCap } }
-                            nph = (r2 - 1) * nK + dp.kindClass[k2]; nt = t
-                        } else {
-                            if t == 0 && o < minOff { continue }
-                            nph = dp.kindClass[k2]; nt = 0
-                        }
-                        if wd == 5 || (wd == 6 && !working) { nw += 1; if nw > Wb { continue } }
-                        nu += Int(c.slotLen[si]) / G
-                        if nu > Ub { continue }
-                    }
-                    let ni = index(nph, nt, nw, nu)
-                    let v = base + costs[oi]
-                    if v < dp.cost[nxt + ni] {
-                        dp.cost[nxt + ni] = v
-                        dp.parent[j * states + ni] = Int32(sIdx)
-                        dp.choice[j * states + ni] = Int32(oi)
                     }
                 }
             }
-            swap(&cur, &nxt)
-        }
-        // best final state meeting the minute minimum (else the one with most minutes)
-        var best = -1, bestCost = inf, bestU = -1
-        for sIdx in 0..<states {
-            let v = dp.cost[cur + sIdx]
-            if v >= inf { continue }
-            let u = sIdx % (Ub + 1)
-            let ok = u >= Umin
-            let bestOk = bestU >= Umin
-            if best < 0 || (ok && !bestOk) || (ok == bestOk && (ok ? v < bestCost : (u > bestU || (u == bestU && v < bestCost))))
-            {
-                best = sIdx; bestCost = v; bestU = u
+            dp.cost = costArr; dp.parent = parentArr; dp.choice = choiceArr
+            // best final state meeting the minute minimum (else the one with most minutes)
+            var best = -1, bestCost = inf, bestU = -1, bestJunction = 0
+            for sIdx in 0..<states {
+                var v = dp.cost[cur + sIdx]
+                if v >= inf { continue }
+                let block = sIdx / U / KC / (Wb + 1)
+                let junction = junctionUnits(phase: block / 2, t: block % 2)
+                v += junction * junctionWeight
+                let u = sIdx % (Ub + 1)
+                let ok = u >= Umin
+                let bestOk = bestU >= Umin
+                if best < 0 || (ok && !bestOk)
+                    || (ok == bestOk && (ok ? v < bestCost : (u > bestU || (u == bestU && v < bestCost))))
+                {
+                    best = sIdx; bestCost = v; bestU = u; bestJunction = junction
+                }
             }
-        }
-        if best < 0 { return false }
-        var row = [Int32](repeating: -1, count: L)
-        var sIdx = best
-        var j = L - 1
-        while j >= 0 {
-            let oi = Int(dp.choice[j * states + sIdx])
-            if oi < 0 { return false }
-            row[j] = dp.optSlots[j][oi]
-            sIdx = Int(dp.parent[j * states + sIdx])
-            j -= 1
+            if best < 0 || (strict && (bestU < Umin || bestJunction > 0)) { return false }
+            var sIdx = best
+            var j = L - 1
+            while j >= 0 {
+                let oi = Int(dp.choice[j * states + sIdx])
+                if oi < 0 { return false }
+                row[j] = dp.optSlots[j][oi]
+                sIdx = Int(dp.parent[j * states + sIdx])
+                j -= 1
+            }
+            var used = [Int](repeating: 0, count: c.nK)
+            for s in row where s >= 0 { used[Int(c.slotKind[Int(s)])] += 1 }
+            guard let over = (0..<c.nK).first(where: { used[$0] > kindLeft[$0] }) else { break }
+            if attempt > 0 { return false }
+            tracked = over; trackedCap = max(0, kindLeft[over])
         }
         var differs = false
         for j in 0..<L where st.cells[p * D + a + j] != row[j] { differs = true; break }
@@ -248,8 +346,9 @@ extension Engine {
     /// have the minutes for); each slot that their new row leaves short is then given the same way to someone
     /// else, up to `depth` people. People here often sit at their minute limits, so covering a gap means
     /// moving shifts between several people's rows at once; the annealing judges the whole chain as one move.
-    mutating func moveChainDP(window: Int, depth: Int) -> Bool {
+    mutating func moveChainDP(window: Int, depth: Int, choices: Int = 1, hardWeight: Int = 0) -> Bool {
         if !Engine.chainApplies(c) { return false }
+        func forced(_ slot: Int) -> (day: Int, slot: Int32) { (Int(c.slotDay[slot]), Int32(slot)) }
         var short: [Int] = []
         for s in 0..<st.S where st.count[s] < c.slotReq[s] && !c.eligPeople[s].isEmpty { short.append(s) }
         if short.isEmpty { return false }
@@ -259,17 +358,34 @@ extension Engine {
         for _ in 0..<depth {
             let el = c.eligPeople[target]
             let d = Int(c.slotDay[target])
-            var p = -1
-            for _ in 0..<8 {
+            let L = min(st.D, window)
+            // up to three people in turn: a row that cannot take the slot without breaking a rule is no link; with
+            // `choices` > 1, that many rows that can are tried and the one with the best score is kept
+            var p = -1, a = 0, before: [Int32] = []
+            var tried: [Int] = []
+            var found: [(person: Int, from: Int, value: Int)] = []
+            for _ in 0..<8 where tried.count < 3 * choices && found.count < choices {
                 let q = Int(el[rng.int(el.count)])
                 let ci = q * st.D + d
-                if !used.contains(q) && !st.pinnedCell[ci] && st.cells[ci] != Int32(target) { p = q; break }
+                if used.contains(q) || tried.contains(q) || st.pinnedCell[ci] || st.cells[ci] == Int32(target) { continue }
+                tried.append(q)
+                let aq = max(0, min(st.D - L, d - L / 2 + rng.int(3) - 1))
+                let row = Array(UnsafeBufferPointer(start: st.cells + q * st.D + aq, count: L))  // the window only
+                if choices > 1 && !begun { begin(); begun = true }
+                if !rowDP(person: q, from: aq, days: L, maxCells: 1_500_000, force: forced(target), open: !begun, strict: true) {
+                    continue
+                }
+                if choices == 1 { p = q; a = aq; before = row; break }
+                found.append((q, aq, st.hard * hardWeight + st.soft))
+                for e in 0..<L where st.cells[q * st.D + aq + e] != row[e] { set(q, aq + e, 0, row[e]) }
+                touch(q)
+            }
+            if let pick = found.min(by: { $0.value < $1.value }) {
+                p = pick.person; a = pick.from
+                before = Array(UnsafeBufferPointer(start: st.cells + p * st.D + a, count: L))
+                _ = rowDP(person: p, from: a, days: L, maxCells: 1_500_000, force: forced(target), open: false, strict: true)
             }
             if p < 0 { break }
-            let L = min(st.D, window)
-            let a = max(0, min(st.D - L, d - L / 2 + rng.int(3) - 1))
-            let before = Array(UnsafeBufferPointer(start: st.cells + p * st.D + a, count: L))  // the window only
-            if !rowDP(person: p, from: a, days: L, maxCells: 1_500_000, force: (d, Int32(target)), open: !begun) { break }
             begun = true
             used.append(p)
             // a slot the new row gave up that is now short: the next link

@@ -832,8 +832,9 @@ struct Engine {
         }
         let dayFlowShort = Int(tune["dayFlowShort"] ?? 50)
         let chainEvery = Engine.chainApplies(c) ? Int(tune["chainEvery"] ?? 200) : 0, chainWindow = Int(tune["chainWindow"] ?? 14)
-        let chainWork = Int(tune["chainWork"] ?? 60)
-        let chainDepth = Int(tune["chainDepth"] ?? 3)
+        // each link tries up to three people and keeps the best row, so a chain costs about three times the DP work
+        let chainWork = Int(tune["chainWork"] ?? 120)
+        let chainDepth = Int(tune["chainDepth"] ?? 3), chainChoices = Int(tune["chainChoices"] ?? 3)
         let verifyEvery = Int(tune["verify"] ?? 0)
         // While infeasible, a share (per 10 000) of moves re-rosters a rule-breaking person's window by DP.
         // Repair: when no valid roster has been found by 30 % of the budget and only a few hard units remain,
@@ -896,7 +897,7 @@ struct Engine {
                     mismatches += 1
                 }
             } else if chainEvery > 0 && iter % chainEvery == 1 && firstFeasible != nil && dp.work <= chainWork * iter {
-                moved = moveChainDP(window: chainWindow, depth: chainDepth)
+                moved = moveChainDP(window: chainWindow, depth: chainDepth, choices: chainChoices, hardWeight: hardWeight)
             } else if repairOn && st.hard > 0 && st.hard <= 10 && r < dpWhenInfeasible {
                 moved = moveRowDP(window: repairWindow, maxCells: 12_000_000)
             } else if r < mix[0] {

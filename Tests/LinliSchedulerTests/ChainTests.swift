@@ -19,11 +19,13 @@ import Testing
         var engine = Engine(c: c, options: o)
         _ = engine.run()
         let roster = engine.st.snapshot()
+        let validBefore = (0..<c.P).filter { engine.st.pHard[$0] == 0 }
+        var keptValid = 0
         var chains = 0, coveredTheGap = 0
         for _ in 0..<60 {
             engine.st.restore(roster)
             let shortBefore = (0..<c.S).filter { engine.st.count[$0] < c.slotReq[$0] }
-            if !engine.moveChainDP(window: 14, depth: 3) { continue }
+            if !engine.moveChainDP(window: 7, depth: 3) { continue }
             chains += 1
             #expect(engine.fullScore() == Score(hard: engine.st.hard, soft: engine.st.soft))
             #expect(engine.st.cells[1 * c.D] == Int32(c.slotIndex[pins[0].slot]!))
@@ -33,12 +35,18 @@ import Testing
                 (0..<c.D).contains { engine.st.cells[p * c.D + $0] != roster[p * c.D + $0] }
             }
             #expect(!changedPeople.isEmpty && changedPeople.count <= 3)
+            // each link's row keeps its person's rules, also where the window meets the rest of the row
+            for p in changedPeople where validBefore.contains(p) {
+                #expect(engine.st.pHard[p] == 0, "person \(p) broke a rule")
+                keptValid += 1
+            }
             // the first link staffs a slot that was short (a later link may, rarely, take someone off it again)
             if shortBefore.contains(where: { engine.st.count[$0] > 0 && engine.st.count[$0] > Int32(countIn(roster, $0)) }) {
                 coveredTheGap += 1
             }
         }
         #expect(chains > 0, "60 tries from a roster with short slots make some chain")
+        #expect(keptValid > 0, "some chain re-rostered a person who broke no rule")
         #expect(coveredTheGap * 2 > chains, "chains start by staffing a short slot")
     }
 
